@@ -1,0 +1,39 @@
+/**
+ * Named errors of the report. Each sets `name` and keeps `cause`, so logs show the chain while
+ * messages stay safe to print: none of them ever carries the admin key.
+ */
+export class ReportError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The event or CLI input is invalid; `field` names the offending input. */
+export class InputError extends ReportError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+/** A required environment variable is missing or malformed. */
+export class ConfigError extends ReportError {}
+
+/** The admin key secret could not be read or holds no usable key. */
+export class SecretError extends ReportError {}
+
+/** The usage API refused the admin key (401/403): retrying cannot help. */
+export class AuthError extends ReportError {
+  constructor(readonly status: number) {
+    super(`the OpenAI admin key was rejected (${status})`);
+  }
+}
+
+/** The usage API kept failing, or answered something we cannot use. */
+export class UsageApiError extends ReportError {}
+
+/** The API's pagination broke its own contract (looping or missing cursor, too many pages). */
+export class PaginationError extends ReportError {}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { localDayWindow } from '../../functions/report/core/local-time';
+import { alignedSegments, BUCKET_SECONDS, planQueries } from '../../functions/report/core/plan';
+
+const at = (iso: string) => Date.parse(iso) / 1000;
+
+describe('Function: alignedSegments', () => {
+  it('covers a UTC day with one daily bucket', () => {
+    expect(alignedSegments(localDayWindow('2026-11-21', 'UTC'))).toEqual([
+      { width: '1d', start: at('2026-11-21T00:00:00Z'), end: at('2026-11-22T00:00:00Z') },
+    ]);
+  });
+
+  it('assembles a Kolkata day (+05:30) from minutes, hours and minutes', () => {
+    // 2026-11-21 in Asia/Kolkata is [2026-11-20T18:30Z, 2026-11-21T18:30Z).
+    expect(alignedSegments(localDayWindow('2026-11-21', 'Asia/Kolkata'))).toEqual([
+      { width: '1m', start: at('2026-11-20T18:30:00Z'), end: at('2026-11-20T19:00:00Z') },
+      { width: '1h', start: at('2026-11-20T19:00:00Z'), end: at('2026-11-21T18:00:00Z') },
+      { width: '1m', start: at('2026-11-21T18:00:00Z'), end: at('2026-11-21T18:30:00Z') },
+    ]);
+  });
+
+  it('uses whole UTC days inside a multi-day New York range and hours at its edges', () => {
+    const window = { start: at('2026-11-02T05:00:00Z'), end: at('2026-11-09T05:00:00Z') };
+    expect(alignedSegments(window)).toEqual([
+      { width: '1h', start: at('2026-11-02T05:00:00Z'), end: at('2026-11-03T00:00:00Z') },
+      { width: '1d', start: at('2026-11-03T00:00:00Z'), end: at('2026-11-09T00:00:00Z') },
+      { width: '1h', start: at('2026-11-09T00:00:00Z'), end: at('2026-11-09T05:00:00Z') },
+    ]);
+  });
+
+  it('tiles the window exactly, each segment on multiples of its width', () => {
+    for (const zone of ['Australia/Adelaide', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham']) {
+      const window = localDayWindow('2026-04-05', zone);
+      const segments = alignedSegments(window);
+      expect(segments[0]?.start).toBe(window.start);
+      expect(segments.at(-1)?.end).toBe(window.end);
+      for (const [i, segment] of segments.entries()) {
+        if (i > 0) expect(segment.start).toBe(segments[i - 1]?.end);
+        expect(segment.start % BUCKET_SECONDS[segment.width]).toBe(0);
+        expect(segment.end % BUCKET_SECONDS[segment.width]).toBe(0);
+      }
+    }
+  });
+
+  it('refuses a window that does not fall on whole minutes', () => {
+    expect(() => alignedSegments({ start: 30, end: 3600 })).toThrow(/whole minutes/);
+  });
+});
+
+describe('Function: planQueries', () => {
+  it('cuts 365 UTC days into 12 queries of at most 31 daily buckets', () => {
+    const start = at('2025-11-22T00:00:00Z');
+    const queries = planQueries([{ start, end: start + 365 * 86_400 }]);
+    expect(queries).toHaveLength(12);
+    expect(queries.map((q) => q.limit)).toEqual([31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 24]);
+    expect(queries.every((q) => q.width === '1d')).toBe(true);
+  });
+
+  it('merges eight consecutive Berlin days into hourly chunks of at most 168', () => {
+    const days = ['2026-11-14', '2026-11-15', '2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19'];
+    const windows = [...days, '2026-11-20', '2026-11-21'].map((d) => localDayWindow(d, 'Europe/Berlin'));
+    const queries = planQueries(windows, ['proj_a']);
+    expect(queries.map((q) => [q.width, q.limit])).toEqual([
+      ['1h', 168],
+      ['1h', 24],
+    ]);
+    expect(queries[0]?.projectIds).toEqual(['proj_a']);
+  });
+});
