@@ -43,6 +43,20 @@ export function startOfLocalDay(date: LocalDate, timeZone: string): number {
   return new TZDate(parsed.year, parsed.month - 1, parsed.day, timeZone).getTime() / 1000;
 }
 
+/** A wall-clock time on `date` in `timeZone`; a time inside a DST gap moves forward past it. */
+export function startOfLocalTime(
+  date: LocalDate,
+  hours: number,
+  minutes: number,
+  seconds: number,
+  timeZone: string,
+): number {
+  const parsed = parseLocalDate(date);
+  if (!parsed) throw new RangeError(`not a date: ${date}`);
+  const local = new TZDate(parsed.year, parsed.month - 1, parsed.day, hours, minutes, seconds, timeZone);
+  return local.getTime() / 1000;
+}
+
 /** The local calendar date of an instant in `timeZone`. */
 export function localDateOf(epochSeconds: number, timeZone: string): LocalDate {
   const local = new TZDate(epochSeconds * 1000, timeZone);

@@ -1,0 +1,301 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { countSessions, type SessionLog } from './sample-usage';
+
+/** A fault the next matching request meets (consumed once, in order). */
+export type Fault =
+  | { readonly kind: 'status'; readonly status: number; readonly retryAfter?: string }
+  | { readonly kind: 'html' }
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'hang'; readonly ms: number }
+  | { readonly kind: 'repeat-cursor' }
+  | { readonly kind: 'missing-cursor' }
+  | { readonly kind: 'endless' }
+  | { readonly kind: 'garbage-json' };
+
+export interface FakeUsageApiOptions {
+  readonly log: SessionLog;
+  /** The key the API accepts as `Authorization: Bearer …`. */
+  readonly adminKey: string;
+  /** Added before every response, like a distant server. */
+  readonly latencyMs?: number;
+  /** Cut each page after this many result rows, continuing the bucket on the next page. */
+  readonly rowsPerPage?: number;
+  /** Bucket alignment: UTC multiples of the width (default) or the query's start_time. */
+  readonly alignment?: 'utc' | 'start';
+  /** Answer with the older field names `result` and `sessions`. */
+  readonly legacyFields?: boolean;
+}
+
+export interface RecordedRequest {
+  readonly path: string;
+  readonly params: URLSearchParams;
+  readonly status: number;
+}
+
+const WIDTH_SECONDS: Record<string, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
+const MAX_LIMIT: Record<string, number> = { '1m': 1440, '1h': 168, '1d': 31 };
+const DEFAULT_LIMIT: Record<string, number> = { '1m': 60, '1h': 24, '1d': 7 };
+
+/**
+ * A local stand-in for the OpenAI organization usage and projects endpoints, speaking real HTTP:
+ * opaque cursors bound to the query, bucket limits, archived projects, and injectable faults.
+ */
+export class FakeUsageApi {
+  readonly requests: RecordedRequest[] = [];
+  private readonly faults: { path: string; fault: Fault }[] = [];
+  private readonly server = createServer((req, res) => void this.handle(req, res));
+  private readonly sockets = new Set<import('node:net').Socket>();
+  private cursorNonce = 0;
+
+  constructor(readonly options: FakeUsageApiOptions) {
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /** Starts on a free loopback port; resolves with the base URL (`http://127.0.0.1:PORT/v1`). */
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return this.baseUrl;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Queues faults for requests whose path ends with `path` (`usage` or `projects`). */
+  inject(path: 'usage' | 'projects', ...faults: Fault[]): void {
+    for (const fault of faults) this.faults.push({ path, fault });
+  }
+
+  usageRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.path.endsWith('/code_interpreter_sessions'));
+  }
+
+  private takeFault(path: string): Fault | undefined {
+    const index = this.faults.findIndex((f) =>
+      path.endsWith(f.path === 'usage' ? '/code_interpreter_sessions' : '/projects'),
+    );
+    return index < 0 ? undefined : this.faults.splice(index, 1)[0]?.fault;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const record = (status: number) =>
+      this.requests.push({ path: url.pathname, params: url.searchParams, status });
+    if (this.options.latencyMs) await delay(this.options.latencyMs);
+    if (req.headers.authorization !== `Bearer ${this.options.adminKey}`) {
+      record(401);
+      return json(res, 401, {
+        error: { message: 'Incorrect API key provided.', type: 'invalid_request_error' },
+      });
+    }
+    const fault = this.takeFault(url.pathname);
+    if (fault?.kind === 'status') {
+      record(fault.status);
+      const headers: Record<string, string> = fault.retryAfter ? { 'retry-after': fault.retryAfter } : {};
+      return json(res, fault.status, { error: { message: 'injected fault' } }, headers);
+    }
+    if (fault?.kind === 'html') {
+      record(502);
+      res.writeHead(502, { 'content-type': 'text/html' });
+      return void res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+    }
+    if (fault?.kind === 'garbage-json') {
+      record(200);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end('{"object":"page","data":[{"start_time"');
+    }
+    if (fault?.kind === 'reset') {
+      record(0);
+      return void req.socket.destroy();
+    }
+    if (fault?.kind === 'hang') {
+      record(0);
+      await delay(fault.ms);
+      return void req.socket.destroy();
+    }
+    if (url.pathname === '/v1/organization/projects') {
+      record(200);
+      return json(res, 200, this.projectsPage(url.searchParams));
+    }
+    if (url.pathname === '/v1/organization/usage/code_interpreter_sessions') {
+      const page = this.usagePage(url.searchParams, fault);
+      record(page.status);
+      return json(res, page.status, page.body);
+    }
+    record(404);
+    return json(res, 404, { error: { message: `no route ${url.pathname}` } });
+  }
+
+  private projectsPage(params: URLSearchParams) {
+    const limit = Math.min(100, Number(params.get('limit') ?? 20));
+    const includeArchived = params.get('include_archived') === 'true';
+    const all = this.options.log.projects.filter((p) => includeArchived || !p.archived);
+    const after = params.get('after');
+    const from = after ? all.findIndex((p) => p.id === after) + 1 : 0;
+    const slice = all.slice(from, from + limit);
+    return {
+      object: 'list',
+      data: slice.map((p) => ({
+        id: p.id,
+        object: 'organization.project',
+        name: p.name,
+        created_at: 1_700_000_000,
+        archived_at: p.archived ? 1_750_000_000 : null,
+        status: p.archived ? 'archived' : 'active',
+      })),
+      first_id: slice[0]?.id ?? null,
+      last_id: slice.at(-1)?.id ?? null,
+      has_more: from + limit < all.length,
+    };
+  }
+
+  private usagePage(params: URLSearchParams, fault: Fault | undefined): { status: number; body: unknown } {
+    const bad = (message: string) => ({
+      status: 400,
+      body: { error: { message, type: 'invalid_request_error' } },
+    });
+    const width = params.get('bucket_width') ?? '1d';
+    const size = WIDTH_SECONDS[width];
+    if (!size) return bad(`invalid bucket_width ${width}`);
+    const start = Number(params.get('start_time'));
+    if (!Number.isInteger(start) || params.get('start_time') === null) return bad('start_time is required');
+    const end = params.has('end_time')
+      ? Number(params.get('end_time'))
+      : start + (DEFAULT_LIMIT[width] as number) * size;
+    const limit = params.has('limit') ? Number(params.get('limit')) : (DEFAULT_LIMIT[width] as number);
+    if (!Number.isInteger(limit) || limit < 1 || limit > (MAX_LIMIT[width] as number)) {
+      return bad(`limit must be between 1 and ${MAX_LIMIT[width]} for bucket_width ${width}`);
+    }
+    const projectIds = [...params.getAll('project_ids'), ...params.getAll('project_ids[]')];
+    const grouped = [...params.getAll('group_by'), ...params.getAll('group_by[]')].includes('project_id');
+    const signature = querySignature(params);
+
+    let bucketOffset = 0;
+    let rowOffset = 0;
+    const cursor = params.get('page');
+    if (cursor) {
+      const decoded = decodeCursor(cursor);
+      if (!decoded || decoded.sig !== signature) return bad('invalid page cursor for these query parameters');
+      bucketOffset = decoded.bucket;
+      rowOffset = decoded.row;
+    }
+    // Bucket edges: UTC multiples of the width, or counted from start_time.
+    const first = this.options.alignment === 'start' ? start : Math.floor(start / size) * size;
+    const bucketStarts: number[] = [];
+    for (let t = first; t < end; t += size) bucketStarts.push(t);
+
+    const rowsPerPage = this.options.rowsPerPage ?? Number.POSITIVE_INFINITY;
+    const data: unknown[] = [];
+    let rowsLeft = rowsPerPage;
+    let index = bucketOffset;
+    let nextRow = 0;
+    while (index < bucketStarts.length && index < bucketOffset + limit) {
+      const bucketStart = bucketStarts[index] as number;
+      const rows = this.bucketRows(bucketStart, bucketStart + size, grouped, projectIds);
+      const from = index === bucketOffset ? rowOffset : 0;
+      const take = rows.slice(from, from + rowsLeft);
+      data.push(this.bucket(bucketStart, bucketStart + size, take));
+      rowsLeft -= take.length;
+      if (from + take.length < rows.length) {
+        nextRow = from + take.length;
+        break;
+      }
+      index++;
+      if (rowsLeft <= 0) break;
+    }
+    const hasMore = index < bucketStarts.length;
+    let nextPage: string | null = hasMore
+      ? this.encodeCursor({ sig: signature, bucket: index, row: nextRow })
+      : null;
+    if (fault?.kind === 'repeat-cursor' && cursor) nextPage = cursor;
+    if (fault?.kind === 'missing-cursor') nextPage = null;
+    if (fault?.kind === 'endless') {
+      nextPage = this.encodeCursor({ sig: signature, bucket: bucketOffset, row: rowOffset });
+      this.faults.unshift({ path: 'usage', fault });
+    }
+    return {
+      status: 200,
+      body: {
+        object: 'page',
+        data,
+        has_more: hasMore || fault?.kind === 'endless' || fault?.kind === 'missing-cursor',
+        next_page: nextPage,
+      },
+    };
+  }
+
+  private bucketRows(start: number, end: number, grouped: boolean, projectIds: string[]) {
+    const rows: { project_id: string | null; n: number }[] = [];
+    let total = 0;
+    for (const [owner, times] of this.options.log.sessions) {
+      if (projectIds.length && (owner === null || !projectIds.includes(owner))) continue;
+      const n = countSessions(times, start, end);
+      if (n === 0) continue;
+      rows.push({ project_id: owner, n });
+      total += n;
+    }
+    if (!grouped) return total ? [{ project_id: null, n: total }] : [];
+    return rows;
+  }
+
+  private bucket(start: number, end: number, rows: { project_id: string | null; n: number }[]) {
+    const results = rows.map((r) =>
+      this.options.legacyFields
+        ? {
+            object: 'organization.usage.code_interpreter_sessions.result',
+            sessions: r.n,
+            project_id: r.project_id,
+          }
+        : {
+            object: 'organization.usage.code_interpreter_sessions.result',
+            num_sessions: r.n,
+            project_id: r.project_id,
+          },
+    );
+    return this.options.legacyFields
+      ? { object: 'bucket', start_time: start, end_time: end, result: results }
+      : { object: 'bucket', start_time: start, end_time: end, results };
+  }
+
+  private encodeCursor(state: { sig: string; bucket: number; row: number }): string {
+    // A nonce keeps cursors opaque and distinct, as real ones are.
+    return Buffer.from(JSON.stringify({ ...state, n: ++this.cursorNonce })).toString('base64url');
+  }
+}
+
+function decodeCursor(cursor: string): { sig: string; bucket: number; row: number } | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return typeof value?.sig === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A cursor is valid only with the query that produced it: everything but `page` must match. */
+function querySignature(params: URLSearchParams): string {
+  const entries = [...params.entries()].filter(([k]) => k !== 'page').sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16);
+}
+
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

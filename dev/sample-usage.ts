@@ -1,0 +1,113 @@
+/**
+ * Deterministic sample usage: named projects with a weekly and daily rhythm, archived ones, and
+ * unattributed sessions. Sessions are single instants, so any bucket width sums exactly.
+ */
+export interface SampleProject {
+  readonly id: string;
+  readonly name: string;
+  readonly archived?: boolean;
+}
+
+export interface SessionLog {
+  readonly projects: readonly SampleProject[];
+  /** Sorted session start times (Unix seconds) per project id; the key `null` is unattributed. */
+  readonly sessions: ReadonlyMap<string | null, Float64Array>;
+}
+
+const DEMO_NAMES = [
+  'Checkout & Payments',
+  'Data Science Sandbox',
+  'Support Copilot',
+  'Growth Analytics',
+  'Finance Forecasting',
+  'Internal Tools',
+  'Mobile App',
+  'Search Relevance',
+  'Legal <Review>',
+  'Security Research',
+  'Marketing Ops',
+  'Platform Experiments',
+];
+
+/** A small seeded PRNG (mulberry32): the same seed always yields the same data. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface SampleOptions {
+  /** First instant with data (Unix seconds). */
+  readonly from: number;
+  /** End of the data, exclusive. */
+  readonly to: number;
+  readonly projectCount?: number;
+  /** Mean sessions per project per weekday for the busiest project. */
+  readonly peakDaily?: number;
+  readonly seed?: number;
+}
+
+/** Builds a session log with a weekday/weekend rhythm, office-hours peaks and a long tail of projects. */
+export function generateSessionLog(options: SampleOptions): SessionLog {
+  const random = seededRandom(options.seed ?? 7);
+  const count = options.projectCount ?? DEMO_NAMES.length;
+  const peak = options.peakDaily ?? 120;
+  const projects: SampleProject[] = Array.from({ length: count }, (_, i) => ({
+    id: `proj_${(i + 1).toString(36).padStart(4, '0')}${String.fromCharCode(97 + (i % 26))}x`,
+    name: DEMO_NAMES[i] ?? `Project ${i + 1}`,
+    ...(i % 9 === 8 ? { archived: true } : {}),
+  }));
+  const sessions = new Map<string | null, Float64Array>();
+  const owners: (string | null)[] = [...projects.map((p) => p.id), null];
+  owners.forEach((owner, index) => {
+    const scale = owner === null ? 0.08 : 1 / (1 + index * 0.6);
+    const times: number[] = [];
+    for (let hour = Math.floor(options.from / 3600) * 3600; hour < options.to; hour += 3600) {
+      const date = new Date(hour * 1000);
+      const weekday = date.getUTCDay();
+      const weekly = weekday === 0 || weekday === 6 ? 0.25 : 1;
+      const utcHour = date.getUTCHours();
+      const daily = 0.2 + Math.max(0, Math.sin(((utcHour - 6) / 24) * 2 * Math.PI)) * 1.6;
+      const expected = ((peak * scale * weekly * daily) / 24) * (0.6 + random() * 0.8);
+      const n = Math.floor(expected) + (random() < expected % 1 ? 1 : 0);
+      for (let k = 0; k < n; k++) {
+        const t = hour + Math.floor(random() * 3600);
+        if (t >= options.from && t < options.to) times.push(t);
+      }
+    }
+    sessions.set(owner, Float64Array.from(times.sort((a, b) => a - b)));
+  });
+  return { projects, sessions };
+}
+
+/** Sessions of one owner in `[start, end)`, by binary search. */
+export function countSessions(times: Float64Array, start: number, end: number): number {
+  return lowerBound(times, end) - lowerBound(times, start);
+}
+
+function lowerBound(times: Float64Array, value: number): number {
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((times[mid] as number) < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Exact sessions per owner over a window: the reference the tests and the benchmark compare with. */
+export function expectedTotals(log: SessionLog, start: number, end: number, projectIds?: readonly string[]) {
+  const totals = new Map<string | null, number>();
+  for (const [owner, times] of log.sessions) {
+    if (projectIds && (owner === null || !projectIds.includes(owner))) continue;
+    const n = countSessions(times, start, end);
+    if (n > 0) totals.set(owner, n);
+  }
+  return totals;
+}

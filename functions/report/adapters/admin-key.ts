@@ -1,0 +1,67 @@
+import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretError } from '../errors';
+
+/** How long a warm function reuses the key before asking Secrets Manager again. */
+export const ADMIN_KEY_MAX_AGE_SECONDS = 300;
+
+const KEY_FIELDS = ['apiKey', 'api_key', 'OPENAI_ADMIN_KEY', 'adminKey', 'admin_key', 'key'];
+
+/**
+ * Reads the OpenAI admin key from Secrets Manager through Powertools' provider, which caches it
+ * across warm invocations for ADMIN_KEY_MAX_AGE_SECONDS.
+ */
+export function createAdminKeySource(
+  provider: Pick<SecretsProvider, 'get'>,
+  secretId: string,
+): () => Promise<string> {
+  return async () => {
+    let value: unknown;
+    try {
+      value = await provider.get(secretId, { maxAge: ADMIN_KEY_MAX_AGE_SECONDS });
+    } catch (error) {
+      const reason = describeAwsError(error);
+      throw new SecretError(`could not read the admin key secret "${secretId}": ${reason}`, { cause: error });
+    }
+    const text =
+      typeof value === 'string'
+        ? value
+        : value instanceof Uint8Array
+          ? Buffer.from(value).toString('utf8')
+          : '';
+    return extractKey(text, secretId);
+  };
+}
+
+/** The key from a plain secret string, or from a JSON object holding it. Never echoes the value. */
+export function extractKey(secretString: string, secretId: string): string {
+  const text = secretString.trim();
+  if (text.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new SecretError(`the admin key secret "${secretId}" looks like JSON but does not parse`);
+    }
+    const record = (parsed ?? {}) as Record<string, unknown>;
+    const named = KEY_FIELDS.map((field) => record[field]).find((v) => typeof v === 'string' && v.trim());
+    const values = Object.values(record);
+    const only = values.length === 1 && typeof values[0] === 'string' ? values[0] : undefined;
+    const key = (named as string | undefined) ?? only;
+    if (!key?.trim()) {
+      throw new SecretError(
+        `the admin key secret "${secretId}" is JSON without a key field (expected one of ${KEY_FIELDS.slice(0, 3).join(', ')})`,
+      );
+    }
+    return key.trim();
+  }
+  if (!text) throw new SecretError(`the admin key secret "${secretId}" is empty`);
+  if (/\s/.test(text)) throw new SecretError(`the admin key secret "${secretId}" is not a single key`);
+  return text;
+}
+
+function describeAwsError(error: unknown): string {
+  // Powertools wraps the SDK error; the SDK's name (ResourceNotFoundException, AccessDeniedException…) is what helps.
+  let current: unknown = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? `${current.name}: ${current.message}` : String(error);
+}

@@ -1,0 +1,26 @@
+import { type SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
+import { buildMimeMessage, type MimeMessage } from '../core/mime';
+
+export type OutgoingEmail = Omit<MimeMessage, 'from'>;
+
+export interface Mailer {
+  /** Sends one message to all recipients; resolves with SES's message id. */
+  send(email: OutgoingEmail): Promise<string>;
+}
+
+/** Sends through SES's SendRawEmail, the one call that carries a multipart body with attachments. */
+export function createMailer(ses: Pick<SESClient, 'send'>, from: string): Mailer {
+  return {
+    async send(email) {
+      const raw = buildMimeMessage({ ...email, from });
+      const output = await ses.send(
+        new SendRawEmailCommand({
+          Source: from,
+          Destinations: [...email.to],
+          RawMessage: { Data: new TextEncoder().encode(raw) },
+        }),
+      );
+      return output.MessageId ?? '';
+    },
+  };
+}

@@ -1,0 +1,272 @@
+import type { UsageQuery } from '../core/plan';
+import { MalformedPageError, parseUsagePage, type UsageBucket, type UsagePage } from '../core/usage-page';
+import { AuthError, PaginationError, UsageApiError } from '../errors';
+
+export interface UsageApiOptions {
+  /** e.g. `https://api.openai.com/v1` */
+  readonly baseUrl: string;
+  readonly adminKey: string;
+  readonly fetch?: typeof fetch;
+  /** Requests in flight at once across all queries. */
+  readonly concurrency?: number;
+  /** Attempts per request, the first included. */
+  readonly maxAttempts?: number;
+  readonly requestTimeoutMs?: number;
+  /** Epoch ms after which no request starts and no retry is scheduled. */
+  readonly deadline?: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  /** Told about every request, retry and finished query (for logs and progress). */
+  readonly onEvent?: (event: UsageApiEvent) => void;
+}
+
+export type UsageApiEvent =
+  | { readonly type: 'request'; readonly path: string; readonly attempt: number }
+  | {
+      readonly type: 'retry';
+      readonly path: string;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly reason: string;
+    }
+  | { readonly type: 'page'; readonly query: UsageQuery; readonly page: number }
+  | { readonly type: 'query-done'; readonly query: UsageQuery; readonly pages: number };
+
+export interface UsageApi {
+  /** Every bucket of every query, all pages followed, queries run concurrently. */
+  fetchUsage(queries: readonly UsageQuery[]): Promise<UsageBucket[]>;
+  /** Project id → name, archived projects included. */
+  listProjectNames(): Promise<Map<string, string>>;
+}
+
+/** Continuation pages one bucket may need before we call the cursor endless (1,500 projects at 100 a page is 15). */
+const PAGES_PER_BUCKET_ALLOWANCE = 50;
+const MAX_PROJECT_PAGES = 1_000;
+const PROJECTS_PAGE_SIZE = 100;
+
+class RetryableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A client for the organization usage API that never logs, throws or returns the admin key. */
+export function createUsageApi(options: UsageApiOptions): UsageApi {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const concurrency = options.concurrency ?? 8;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 20_000;
+  const baseDelayMs = options.baseDelayMs ?? 250;
+  const maxDelayMs = options.maxDelayMs ?? 8_000;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+  const emit = options.onEvent ?? (() => {});
+  const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+  const headers = { Authorization: `Bearer ${options.adminKey}`, Accept: 'application/json' };
+
+  async function getJson(path: string, params: URLSearchParams): Promise<unknown> {
+    const url = `${options.baseUrl}${path}?${params}`;
+    let lastReason = '';
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      emit({ type: 'request', path, attempt });
+      try {
+        return await requestOnce(url, Math.min(requestTimeoutMs, remaining));
+      } catch (error) {
+        if (!(error instanceof RetryableError)) throw error;
+        lastReason = error.message;
+        if (attempt === maxAttempts) break;
+        // Full jitter spreads retries of concurrent chunks; Retry-After, when given, is a floor.
+        const backoff = random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+        const delayMs = Math.max(backoff, error.retryAfterMs ?? 0);
+        if (Date.now() + delayMs >= deadline) {
+          lastReason += '; no time left to retry before the deadline';
+          break;
+        }
+        emit({ type: 'retry', path, attempt, delayMs: Math.round(delayMs), reason: error.message });
+        await sleep(delayMs);
+      }
+    }
+    throw new UsageApiError(`GET ${path} failed: ${lastReason || 'no time left before the deadline'}`);
+  }
+
+  async function requestOnce(url: string, timeoutMs: number): Promise<unknown> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetchImpl(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+      text = await response.text();
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      const reason =
+        name === 'TimeoutError' || name === 'AbortError'
+          ? `timed out after ${timeoutMs} ms`
+          : networkReason(error);
+      throw new RetryableError(reason);
+    }
+    if (response.status === 401 || response.status === 403) throw new AuthError(response.status);
+    if (response.status === 429 || response.status === 408 || response.status >= 500) {
+      throw new RetryableError(
+        `HTTP ${response.status}`,
+        parseRetryAfter(response.headers.get('retry-after')),
+      );
+    }
+    if (!response.ok) {
+      throw new UsageApiError(`the usage API answered HTTP ${response.status}: ${apiErrorMessage(text)}`);
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      const kind = (response.headers.get('content-type') ?? 'unknown type').split(';')[0];
+      throw new RetryableError(`HTTP ${response.status} with a body that is not JSON (${kind})`);
+    }
+  }
+
+  async function* pagesOf(query: UsageQuery): AsyncGenerator<UsagePage> {
+    const maxPages = query.limit * PAGES_PER_BUCKET_ALLOWANCE + 1;
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (let pageNumber = 1; ; pageNumber++) {
+      const params = queryParams(query);
+      if (cursor !== undefined) params.set('page', cursor);
+      const body = await getJson('/organization/usage/code_interpreter_sessions', params);
+      let page: UsagePage;
+      try {
+        page = parseUsagePage(body);
+      } catch (error) {
+        if (error instanceof MalformedPageError)
+          throw new UsageApiError(`the usage API sent a malformed page: ${error.message}`);
+        throw error;
+      }
+      emit({ type: 'page', query, page: pageNumber });
+      yield page;
+      if (!page.hasMore) return;
+      if (page.nextPage === null)
+        throw new PaginationError('the usage API said has_more but gave no next_page cursor');
+      if (seen.has(page.nextPage)) {
+        throw new PaginationError(
+          `the usage API repeated a next_page cursor after ${pageNumber} pages (a pagination loop)`,
+        );
+      }
+      if (pageNumber >= maxPages) {
+        throw new PaginationError(
+          `the usage API kept paginating past ${maxPages} pages for ${query.limit} buckets`,
+        );
+      }
+      seen.add(page.nextPage);
+      cursor = page.nextPage;
+    }
+  }
+
+  async function fetchQuery(query: UsageQuery): Promise<UsageBucket[]> {
+    const buckets: UsageBucket[] = [];
+    let pages = 0;
+    for await (const page of pagesOf(query)) {
+      pages++;
+      buckets.push(...page.buckets);
+    }
+    emit({ type: 'query-done', query, pages });
+    return buckets;
+  }
+
+  return {
+    async fetchUsage(queries) {
+      const results = await mapWithConcurrency(queries, concurrency, fetchQuery);
+      return results.flat();
+    },
+
+    async listProjectNames() {
+      const names = new Map<string, string>();
+      let after: string | undefined;
+      for (let page = 0; page < MAX_PROJECT_PAGES; page++) {
+        const params = new URLSearchParams({ limit: String(PROJECTS_PAGE_SIZE), include_archived: 'true' });
+        if (after) params.set('after', after);
+        const body = (await getJson('/organization/projects', params)) as {
+          data?: { id?: unknown; name?: unknown }[];
+          has_more?: unknown;
+          last_id?: unknown;
+        };
+        if (!Array.isArray(body?.data)) throw new UsageApiError('the projects API sent a page without data');
+        for (const project of body.data) {
+          if (typeof project?.id === 'string' && typeof project.name === 'string')
+            names.set(project.id, project.name);
+        }
+        const lastId = typeof body.last_id === 'string' ? body.last_id : body.data.at(-1)?.id;
+        if (body.has_more !== true) return names;
+        if (typeof lastId !== 'string' || lastId === after) {
+          throw new PaginationError('the projects API said has_more but its cursor did not advance');
+        }
+        after = lastId;
+      }
+      throw new PaginationError(`the projects API kept paginating past ${MAX_PROJECT_PAGES} pages`);
+    },
+  };
+}
+
+/** The query string for one planned query; the cursor is only valid with these exact parameters. */
+export function queryParams(query: UsageQuery): URLSearchParams {
+  const params = new URLSearchParams({
+    start_time: String(query.start),
+    end_time: String(query.end),
+    bucket_width: query.width,
+    limit: String(query.limit),
+    group_by: 'project_id',
+  });
+  for (const id of query.projectIds ?? []) params.append('project_ids', id);
+  return params;
+}
+
+/** Runs `task` over `items` with at most `limit` in flight; fails fast on the first error. */
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await task(items[index] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Retry-After as delta-seconds or an HTTP date, in ms; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code = (cause as { code?: unknown })?.code;
+  return `network error${typeof code === 'string' ? ` (${code})` : ''}`;
+}
+
+function apiErrorMessage(text: string): string {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } })?.error?.message;
+    if (typeof message === 'string') return message.slice(0, 300);
+  } catch {
+    // not JSON: fall through
+  }
+  return 'no error message';
+}

@@ -1,0 +1,217 @@
+import { InputError } from '../errors';
+import {
+  addDays,
+  isValidTimeZone,
+  localDayWindow,
+  parseLocalDate,
+  previousLocalDay,
+  startOfLocalDay,
+  startOfLocalTime,
+  type Window,
+} from './local-time';
+
+/** Days of history fetched alongside a daily report for its trend columns. */
+export const TREND_DAYS = 7;
+
+/** SES accepts at most 50 recipients per message. */
+const MAX_RECIPIENTS = 50;
+
+const EMAIL_PATTERN =
+  /^[^\s@<>(),;:"[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+const PROJECT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+const MANUAL_FIELDS = new Set([
+  'start_time',
+  'end_time',
+  'project_ids',
+  'recipients',
+  'dry_run',
+  'timezone',
+  'idempotency_key',
+]);
+
+/** What one invocation is asked to report, fully validated. */
+export interface ReportRequest {
+  /** `daily` for scheduled events and `{}`; `range` for a manual start/end. */
+  readonly kind: 'daily' | 'range';
+  readonly window: Window;
+  readonly timeZone: string;
+  /** For a daily report: the previous TREND_DAYS local days, oldest first. */
+  readonly trendWindows: readonly Window[];
+  readonly projectIds?: readonly string[];
+  readonly recipients: readonly string[];
+  readonly dryRun: boolean;
+  /** Set for daily reports, and for manual ones that pass `idempotency_key`. */
+  readonly idempotencyKey?: string;
+}
+
+export interface EventDefaults {
+  /** Unix seconds; the only clock the core sees. */
+  readonly now: number;
+  readonly timeZone: string;
+  readonly recipients: readonly string[];
+}
+
+/**
+ * Turns a Lambda event into a report request, or throws an InputError naming the field.
+ * Accepts an EventBridge (Scheduler or rule) event with `time`, `{}`, or a manual range.
+ */
+export function parseEvent(event: unknown, defaults: EventDefaults): ReportRequest {
+  if (event === null || event === undefined) event = {};
+  if (typeof event !== 'object' || Array.isArray(event)) {
+    throw new InputError('event', 'must be a JSON object');
+  }
+  const fields = event as Record<string, unknown>;
+  const timeZone =
+    fields.timezone === undefined ? defaults.timeZone : parseTimeZone(fields.timezone, 'timezone');
+  const recipients =
+    fields.recipients === undefined
+      ? [...defaults.recipients]
+      : parseRecipients(fields.recipients, 'recipients');
+  const projectIds = fields.project_ids === undefined ? undefined : parseProjectIds(fields.project_ids);
+  const dryRun = parseOptionalBoolean(fields.dry_run, 'dry_run');
+  const manualKey = parseOptionalKey(fields.idempotency_key);
+  const shared = { timeZone, recipients, dryRun, ...(projectIds ? { projectIds } : {}) };
+
+  if (fields.start_time !== undefined || fields.end_time !== undefined) {
+    for (const key of Object.keys(fields)) {
+      if (!MANUAL_FIELDS.has(key)) throw new InputError(key, 'is not a field of a manual report');
+    }
+    const window = parseRange(fields, timeZone, defaults.now);
+    return {
+      kind: 'range',
+      window,
+      trendWindows: [],
+      ...shared,
+      ...(manualKey ? { idempotencyKey: manualKey } : {}),
+    };
+  }
+
+  let reference = defaults.now;
+  if (fields.time !== undefined) {
+    reference = parseInstant(fields.time, 'time', timeZone);
+  } else {
+    for (const key of Object.keys(fields)) {
+      if (!MANUAL_FIELDS.has(key))
+        throw new InputError(key, 'is not a known field (did you mean start_time?)');
+    }
+  }
+  const { date } = previousLocalDay(reference, timeZone);
+  const window = localDayWindow(date, timeZone);
+  const trendWindows = Array.from({ length: TREND_DAYS }, (_, i) =>
+    localDayWindow(addDays(date, i - TREND_DAYS), timeZone),
+  );
+  return {
+    kind: 'daily',
+    window,
+    trendWindows,
+    ...shared,
+    idempotencyKey: manualKey ?? `daily:${date}`,
+  };
+}
+
+/** Parses a comma list or array of addresses; used for the event, the environment and the CLI. */
+export function parseRecipients(value: unknown, field: string): string[] {
+  const items = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(items)) throw new InputError(field, 'must be a list of email addresses');
+  const addresses = items
+    .map((item) => (typeof item === 'string' ? item.trim() : item))
+    .filter((a) => a !== '');
+  if (addresses.length === 0) throw new InputError(field, 'must name at least one email address');
+  if (addresses.length > MAX_RECIPIENTS) {
+    throw new InputError(
+      field,
+      `at most ${MAX_RECIPIENTS} addresses (an SES limit), got ${addresses.length}`,
+    );
+  }
+  for (const address of addresses) {
+    if (typeof address !== 'string' || !isEmailAddress(address)) {
+      throw new InputError(field, `${JSON.stringify(address)} is not an email address`);
+    }
+  }
+  return [...new Set(addresses as string[])];
+}
+
+export function isEmailAddress(text: string): boolean {
+  return text.length <= 254 && EMAIL_PATTERN.test(text);
+}
+
+export function parseTimeZone(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !isValidTimeZone(value)) {
+    throw new InputError(field, `${JSON.stringify(value)} is not an IANA time zone (e.g. Europe/Berlin)`);
+  }
+  return value;
+}
+
+export function parseProjectIds(value: unknown, field = 'project_ids'): string[] {
+  if (!Array.isArray(value)) throw new InputError(field, 'must be an array of project ids');
+  if (value.length === 0) throw new InputError(field, 'must not be empty (omit it to report every project)');
+  for (const id of value) {
+    if (typeof id !== 'string' || !PROJECT_ID_PATTERN.test(id)) {
+      throw new InputError(field, `${JSON.stringify(id)} is not a project id`);
+    }
+  }
+  return [...new Set(value as string[])];
+}
+
+function parseRange(fields: Record<string, unknown>, timeZone: string, now: number): Window {
+  if (fields.start_time === undefined) throw new InputError('start_time', 'is required with end_time');
+  if (fields.end_time === undefined) throw new InputError('end_time', 'is required with start_time');
+  const start = parseInstant(fields.start_time, 'start_time', timeZone);
+  const end = parseInstant(fields.end_time, 'end_time', timeZone);
+  for (const [field, value] of [
+    ['start_time', start],
+    ['end_time', end],
+  ] as const) {
+    if (value % 60 !== 0)
+      throw new InputError(field, 'must fall on a whole minute (the API has no finer bucket)');
+  }
+  if (start >= end) throw new InputError('end_time', 'must be after start_time');
+  if (start > now) throw new InputError('start_time', 'is in the future');
+  if (end > Math.ceil(now / 60) * 60) throw new InputError('end_time', 'is in the future');
+  return { start, end };
+}
+
+/**
+ * Unix seconds, an ISO date (local midnight in `timeZone`), an ISO date-time with an offset, or
+ * one without (read as local time in `timeZone`).
+ */
+export function parseInstant(value: unknown, field: string, timeZone: string): number {
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0) throw new InputError(field, 'must be whole Unix seconds');
+    if (value > 10_000_000_000) throw new InputError(field, 'looks like milliseconds; give Unix seconds');
+    return value;
+  }
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InputError(field, 'must be Unix seconds or an ISO-8601 date or date-time');
+  }
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return parseInstant(Number(text), field, timeZone);
+  if (parseLocalDate(text)) return startOfLocalDay(text, timeZone);
+  const localMatch = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
+  if (localMatch) {
+    const [, date, hh, mm, ss] = localMatch as unknown as [string, string, string, string, string?];
+    if (!parseLocalDate(date) || Number(hh) > 23 || Number(mm) > 59 || Number(ss ?? 0) > 59) {
+      throw new InputError(field, `${JSON.stringify(value)} is not a valid date-time`);
+    }
+    return startOfLocalTime(date, Number(hh), Number(mm), Number(ss ?? 0), timeZone);
+  }
+  const isoWithOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+  const ms = isoWithOffset.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new InputError(field, `${JSON.stringify(value)} is not an ISO-8601 date or date-time`);
+  return Math.floor(ms / 1000);
+}
+
+function parseOptionalBoolean(value: unknown, field: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new InputError(field, 'must be true or false');
+  return value;
+}
+
+function parseOptionalKey(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 200) {
+    throw new InputError('idempotency_key', 'must be a non-empty string of at most 200 characters');
+  }
+  return value.trim();
+}

@@ -1,0 +1,184 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient } from '@aws-sdk/client-ses';
+import type { Context } from 'aws-lambda';
+import { createAdminKeySource } from './adapters/admin-key';
+import { createMailer, type Mailer } from './adapters/mailer';
+import { createSendOnce, type SendOnce } from './adapters/send-once';
+import { createUsageApi, type UsageApi, type UsageApiOptions } from './adapters/usage-api';
+import { loadConfig, type ReportConfig } from './config';
+import { parseEvent, type ReportRequest } from './core/event';
+import { describeWindow, renderDigest } from './core/render';
+import type { ReportResult } from './core/report';
+import { computeReport } from './run-report';
+
+/** Time kept back from the usage fetch for rendering, the idempotency record and SES. */
+const SEND_RESERVE_MS = 10_000;
+
+/** Everything the handler reaches outside itself; tests hand in clients pointed at local servers. */
+export interface HandlerDeps {
+  readonly config: () => ReportConfig;
+  readonly logger: Logger;
+  readonly readAdminKey: (secretId: string) => Promise<string>;
+  readonly createUsageApi: (options: UsageApiOptions) => UsageApi;
+  readonly mailer: (sender: string) => Mailer;
+  /** Undefined without IDEMPOTENCY_TABLE: every run sends. */
+  readonly sendOnce?: (tableName: string) => SendOnce;
+  /** Epoch ms; the only clock the handler reads. */
+  readonly now: () => number;
+}
+
+export type ReportHandler = (event: unknown, context: Context) => Promise<ReportResult>;
+
+/** Wires adapters to the core. Input is validated before any secret, API or SES call. */
+export function makeHandler(deps: HandlerDeps): ReportHandler {
+  const { logger } = deps;
+  return async (event, context) => {
+    const startedAt = deps.now();
+    logger.addContext(context);
+    try {
+      const config = deps.config();
+      const request = parseEvent(event, {
+        now: Math.floor(startedAt / 1000),
+        timeZone: config.timeZone,
+        recipients: config.recipients,
+      });
+      logger.info('report requested', {
+        kind: request.kind,
+        period: describeWindow(request.window, request.timeZone),
+        window: request.window,
+        time_zone: request.timeZone,
+        dry_run: request.dryRun,
+      });
+      const adminKey = await deps.readAdminKey(config.secretId);
+      let requests = 0;
+      let retries = 0;
+      const usageApi = deps.createUsageApi({
+        baseUrl: config.baseUrl,
+        adminKey,
+        concurrency: config.concurrency,
+        requestTimeoutMs: config.requestTimeoutMs,
+        deadline: startedAt + context.getRemainingTimeInMillis() - SEND_RESERVE_MS,
+        onEvent: (e) => {
+          if (e.type === 'request') requests++;
+          if (e.type === 'retry') {
+            retries++;
+            logger.warn('retrying usage API request', {
+              path: e.path,
+              attempt: e.attempt,
+              delay_ms: e.delayMs,
+              reason: e.reason,
+            });
+          }
+        },
+      });
+      const computed = await computeReport(request, usageApi, logger);
+      const { result } = computed;
+      logger.info('report computed', {
+        total_sessions: result.total_sessions,
+        projects: result.projects.length,
+        queries: computed.requests,
+        requests,
+        retries,
+        fetch_ms: deps.now() - startedAt,
+      });
+      if (!request.dryRun) await deliver(request, computed, config, context, deps);
+      logger.info('report done', { duration_ms: deps.now() - startedAt });
+      return result;
+    } catch (error) {
+      logger.error('report failed', { error: safeError(error), duration_ms: deps.now() - startedAt });
+      throw error;
+    }
+  };
+}
+
+async function deliver(
+  request: ReportRequest,
+  computed: Awaited<ReturnType<typeof computeReport>>,
+  config: ReportConfig,
+  context: Context,
+  deps: HandlerDeps,
+): Promise<void> {
+  const digest = renderDigest(computed.result, request.timeZone, computed.trend);
+  const mailer = deps.mailer(config.sender);
+  const send = () =>
+    mailer.send({
+      to: request.recipients,
+      subject: digest.subject,
+      text: digest.text,
+      html: digest.html,
+      ...(digest.csv
+        ? {
+            attachments: [
+              { filename: 'code-interpreter-sessions.csv', contentType: 'text/csv', content: digest.csv },
+            ],
+          }
+        : {}),
+    });
+  if (!config.idempotencyTable || !deps.sendOnce || !request.idempotencyKey) {
+    const messageId = await send();
+    deps.logger.info('email sent', {
+      message_id: messageId,
+      recipients: request.recipients.length,
+      subject: digest.subject,
+    });
+    return;
+  }
+  const outcome = await deps.sendOnce(config.idempotencyTable)(
+    {
+      report: request.idempotencyKey,
+      start_time: request.window.start,
+      end_time: request.window.end,
+      time_zone: request.timeZone,
+      recipients: request.recipients,
+    },
+    context,
+    send,
+  );
+  deps.logger.info(outcome.status === 'sent' ? 'email sent' : 'email not sent again: duplicate delivery', {
+    delivery: outcome.status,
+    ...('messageId' in outcome ? { message_id: outcome.messageId } : {}),
+    recipients: request.recipients.length,
+    subject: digest.subject,
+  });
+}
+
+/** name and message only: our errors never carry the key, and SDK errors' metadata adds noise. */
+function safeError(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'Error', message: String(error) };
+}
+
+/** The production wiring: SDK clients built once per container, endpoints from the SDK's standard variables. */
+export function defaultDeps(env: Record<string, string | undefined> = process.env): HandlerDeps {
+  let config: ReportConfig | undefined;
+  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+  const ses = new SESClient({});
+  let dynamodb: DynamoDBClient | undefined;
+  const sendOnceByTable = new Map<string, SendOnce>();
+  return {
+    config: () => {
+      config ??= loadConfig(env);
+      return config;
+    },
+    logger: new Logger({ serviceName: 'usage-digest' }),
+    readAdminKey: (secretId) => createAdminKeySource(secrets, secretId)(),
+    createUsageApi,
+    mailer: (sender) => createMailer(ses, sender),
+    sendOnce: (tableName) => {
+      let sendOnce = sendOnceByTable.get(tableName);
+      if (!sendOnce) {
+        dynamodb ??= new DynamoDBClient({});
+        sendOnce = createSendOnce({ tableName, client: dynamodb });
+        sendOnceByTable.set(tableName, sendOnce);
+      }
+      return sendOnce;
+    },
+    now: Date.now,
+  };
+}
+
+export const handler: ReportHandler = makeHandler(defaultDeps());

@@ -1,0 +1,51 @@
+import type { UsageApi } from './adapters/usage-api';
+import { tallyByWindow } from './core/aggregate';
+import type { ReportRequest } from './core/event';
+import { planQueries } from './core/plan';
+import { buildReport, buildTrend, type ReportResult, type Trend } from './core/report';
+
+export interface ReportLogger {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+export interface ComputedReport {
+  readonly result: ReportResult;
+  readonly trend?: Trend;
+  readonly requests: number;
+}
+
+/**
+ * Plans, fetches and aggregates one report. The trend days of a daily report ride in the same
+ * concurrent batch as the day itself, and project names are listed alongside: one round trip.
+ */
+export async function computeReport(
+  request: ReportRequest,
+  usageApi: UsageApi,
+  logger: ReportLogger,
+): Promise<ComputedReport> {
+  const windows = [...request.trendWindows, request.window];
+  const queries = planQueries(windows, request.projectIds);
+  logger.info('usage plan', {
+    window: request.window,
+    time_zone: request.timeZone,
+    windows: windows.length,
+    queries: queries.length,
+    buckets: queries.reduce((sum, q) => sum + q.limit, 0),
+  });
+  const names = usageApi.listProjectNames().catch((error: unknown) => {
+    logger.warn('project names unavailable; the report shows project ids', { error: describe(error) });
+    return new Map<string, string>();
+  });
+  const buckets = await usageApi.fetchUsage(queries);
+  const { totals, outside } = tallyByWindow(buckets, windows);
+  if (outside > 0) logger.warn('the usage API returned sessions outside the planned windows', { outside });
+  const dayTotals = totals.at(-1) ?? new Map();
+  const result = buildReport({ window: request.window, totals: dayTotals, names: await names });
+  const trend = request.kind === 'daily' ? buildTrend(result.projects, totals.slice(0, -1)) : undefined;
+  return { result, ...(trend ? { trend } : {}), requests: queries.length };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { localDayWindow } from '../../functions/report/core/local-time';
+import {
+  ADMIN_KEY,
+  expectedRows,
+  Harness,
+  lambdaContext,
+  RECIPIENTS,
+  SAMPLE_LOG,
+  SECRET_ID,
+  SENDER,
+  scheduledEvent,
+} from '../support/harness';
+import type { StoredEmail } from '../support/local-aws';
+
+const harness = new Harness();
+/** aws-ses-v2-local keeps the To header as text: split it back into addresses. */
+const recipientsOf = (email?: StoredEmail) => email?.destination.to.flatMap((to) => to.split(/,\s*/)) ?? [];
+const sortRows = <T extends { project_id: string | null }>(rows: readonly T[]) =>
+  [...rows].sort((a, b) => String(a.project_id).localeCompare(String(b.project_id)));
+const withoutNames = (rows: readonly { project_id: string | null; num_sessions: number }[]) =>
+  sortRows(rows.map(({ project_id, num_sessions }) => ({ project_id, num_sessions })));
+
+beforeAll(() => harness.start());
+afterAll(() => harness.stop());
+beforeEach(async () => {
+  await harness.ses.clear();
+  harness.usageApi.requests.length = 0;
+});
+
+describe('Handler: scheduled daily report', () => {
+  it('reports the previous Berlin day exactly and mails it once', async () => {
+    // Prepare
+    const handler = harness.handler();
+    const day = localDayWindow('2026-11-22', 'Europe/Berlin');
+
+    // Act
+    const result = await handler(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
+
+    // Assess
+    expect(result.start_time).toBe(day.start);
+    expect(result.end_time).toBe(day.end);
+    expect(withoutNames(result.projects)).toEqual(sortRows(expectedRows(day.start, day.end)));
+    expect(result.total_sessions).toBe(
+      expectedRows(day.start, day.end).reduce((s, r) => s + r.num_sessions, 0),
+    );
+    const counts = result.projects.map((p) => p.num_sessions);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    const unattributed = result.projects.find((p) => p.project_id === null);
+    expect(unattributed).toBeDefined();
+    expect(unattributed).not.toHaveProperty('project_name');
+    const named = result.projects.find((p) => p.project_id === SAMPLE_LOG.projects[0]?.id);
+    expect(named?.project_name).toBe(SAMPLE_LOG.projects[0]?.name);
+
+    const emails = await harness.ses.emails();
+    expect(emails).toHaveLength(1);
+    const [email] = emails;
+    expect(email?.from).toBe(SENDER);
+    expect(recipientsOf(email)).toEqual(RECIPIENTS);
+    expect(email?.subject).toBe(
+      `Code interpreter sessions 2026-11-22 (Europe/Berlin): ${result.total_sessions.toLocaleString('en-US')}`,
+    );
+    expect(email?.body.text).toContain('unattributed');
+    expect(email?.body.html).toContain('Legal &lt;Review&gt;');
+    expect(email?.body.html).not.toContain('Legal <Review>');
+    expect(email?.body.text).toContain('7-day avg');
+  });
+
+  it('asks only aligned, grouped queries within the API limits, trend days included, in one batch', async () => {
+    await harness.handler()(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
+
+    const usage = harness.usageApi.usageRequests();
+    // Eight Berlin days (the report day and seven before) are 192 hourly buckets: two queries.
+    expect(usage).toHaveLength(2);
+    for (const { params } of usage) {
+      const width = params.get('bucket_width');
+      const size = width === '1d' ? 86_400 : width === '1h' ? 3_600 : 60;
+      expect(Number(params.get('start_time')) % size).toBe(0);
+      expect(Number(params.get('end_time')) % size).toBe(0);
+      expect(params.get('group_by')).toBe('project_id');
+      expect((Number(params.get('end_time')) - Number(params.get('start_time'))) / size).toBe(
+        Number(params.get('limit')),
+      );
+    }
+    const projects = harness.usageApi.requests.filter((r) => r.path.endsWith('/projects'));
+    expect(projects).toHaveLength(1);
+    expect(projects[0]?.params.get('include_archived')).toBe('true');
+    expect(projects[0]?.params.get('limit')).toBe('100');
+  });
+
+  it('reports the previous UTC day for {} with REPORT_TIMEZONE unset', async () => {
+    const result = await harness.handler({ REPORT_TIMEZONE: undefined })({}, lambdaContext());
+    const day = localDayWindow('2026-11-22', 'UTC');
+    expect([result.start_time, result.end_time]).toEqual([day.start, day.end]);
+    expect(withoutNames(result.projects)).toEqual(sortRows(expectedRows(day.start, day.end)));
+    expect(harness.usageApi.usageRequests()).toHaveLength(1);
+    expect(harness.usageApi.usageRequests()[0]?.params.get('bucket_width')).toBe('1d');
+  });
+
+  it('accepts an EventBridge rule event and reads its time', async () => {
+    const event = {
+      version: '0',
+      id: 'c7d1',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: '2026-11-20T07:00:00Z',
+      region: 'eu-west-1',
+      resources: [],
+      detail: {},
+    };
+    const result = await harness.handler({ REPORT_TIMEZONE: 'Asia/Kolkata' })(event, lambdaContext());
+    const day = localDayWindow('2026-11-19', 'Asia/Kolkata');
+    expect([result.start_time, result.end_time]).toEqual([day.start, day.end]);
+    expect(withoutNames(result.projects)).toEqual(sortRows(expectedRows(day.start, day.end)));
+  });
+});
+
+describe('Handler: manual range', () => {
+  it('reports 90 New York days exactly, filtered by project, without mailing on dry_run', async () => {
+    const ids = [SAMPLE_LOG.projects[1]?.id as string, SAMPLE_LOG.projects[4]?.id as string];
+    const result = await harness.handler({ REPORT_TIMEZONE: 'America/New_York' })(
+      { start_time: '2026-08-20', end_time: '2026-11-18', project_ids: ids, dry_run: true },
+      lambdaContext(),
+    );
+    const start = Date.parse('2026-08-20T04:00:00Z') / 1000;
+    const end = Date.parse('2026-11-18T05:00:00Z') / 1000;
+    expect([result.start_time, result.end_time]).toEqual([start, end]);
+    expect(withoutNames(result.projects)).toEqual(sortRows(expectedRows(start, end, ids)));
+    expect(await harness.ses.emails()).toHaveLength(0);
+    for (const { params } of harness.usageApi.usageRequests())
+      expect(params.getAll('project_ids')).toEqual(ids);
+  });
+
+  it('mails the recipients the event names, with Unix-second times', async () => {
+    const start = Date.parse('2026-11-10T00:00:00Z') / 1000;
+    const end = Date.parse('2026-11-12T12:30:00Z') / 1000;
+    const result = await harness.handler()(
+      { start_time: start, end_time: end, recipients: ['cto@example.com'] },
+      lambdaContext(),
+    );
+    expect(withoutNames(result.projects)).toEqual(sortRows(expectedRows(start, end)));
+    const emails = await harness.ses.emails();
+    expect(emails.map(recipientsOf)).toEqual([['cto@example.com']]);
+    expect(emails[0]?.subject).toContain('2026-11-10 01:00 – 2026-11-12 13:30 (Europe/Berlin)');
+  });
+});
+
+describe('Handler: invalid input fails before any call', () => {
+  it.each([
+    [{ start_time: 'yesterday', end_time: '2026-11-20' }, /start_time/],
+    [{ start_time: '2026-11-20', end_time: '2026-11-10' }, /end_time: must be after start_time/],
+    [{ start_time: '2026-12-01', end_time: '2026-12-02' }, /start_time: is in the future/],
+    [{ start_time: '2026-11-01', end_time: '2026-11-02', recipients: ['not-an-address'] }, /recipients/],
+    [
+      { start_time: '2026-11-01', end_time: '2026-11-02', project_ids: 'proj_a' },
+      /project_ids: must be an array/,
+    ],
+    [{ start_time: '2026-11-01', end_time: '2026-11-02', timezone: 'Mars/Olympus' }, /timezone/],
+    [{ start_time: 1_793_000_000_000, end_time: 1_793_500_000_000 }, /start_time: looks like milliseconds/],
+    [{ time: 'not a time' }, /time/],
+    ['just a string', /event: must be a JSON object/],
+  ])('%j', async (event, message) => {
+    const secretCalls = harness.secrets.calls.length;
+    await expect(harness.handler()(event, lambdaContext())).rejects.toThrow(message);
+    expect(harness.usageApi.requests).toHaveLength(0);
+    expect(harness.secrets.calls.length).toBe(secretCalls);
+    expect(await harness.ses.emails()).toHaveLength(0);
+  });
+});
+
+describe('Handler: the admin key', () => {
+  it('reads a JSON secret once per warm container', async () => {
+    harness.secrets.secrets.set('openai/json-key', JSON.stringify({ apiKey: ADMIN_KEY }));
+    const handler = harness.handler({ ADMIN_KEY_SECRET_ID: 'openai/json-key' });
+    const before = harness.secrets.calls.filter((id) => id === 'openai/json-key').length;
+    await handler({ dry_run: true }, lambdaContext());
+    await handler({ dry_run: true }, lambdaContext());
+    expect(harness.secrets.calls.filter((id) => id === 'openai/json-key').length - before).toBe(1);
+  });
+
+  it('fails naming a missing secret, before any API call', async () => {
+    const error = await harness
+      .handler({ ADMIN_KEY_SECRET_ID: 'openai/missing' })({}, lambdaContext())
+      .catch((e) => e);
+    expect(error.name).toBe('SecretError');
+    expect(error.message).toContain('"openai/missing"');
+    expect(error.message).toContain('ResourceNotFoundException');
+    expect(harness.usageApi.requests).toHaveLength(0);
+    expect(await harness.ses.emails()).toHaveLength(0);
+  });
+
+  it('stops at once on a rejected key, never printing it', async () => {
+    harness.secrets.secrets.set('openai/old-key', 'sk-admin-REVOKED-key-value-42');
+    const error = await harness
+      .handler({ ADMIN_KEY_SECRET_ID: 'openai/old-key' })({}, lambdaContext())
+      .catch((e) => e);
+    expect(error.message).toBe('the OpenAI admin key was rejected (401)');
+    // The two planned usage queries and the projects list, each asked once: no retries.
+    expect(harness.usageApi.requests.map((r) => r.status)).toEqual([401, 401, 401]);
+    expect(new Set(harness.usageApi.requests.map((r) => `${r.path}?${r.params}`)).size).toBe(3);
+    expect(await harness.ses.emails()).toHaveLength(0);
+    expect(harness.logs()).not.toContain('sk-admin-REVOKED-key-value-42');
+    expect(harness.logs()).not.toContain(ADMIN_KEY);
+    expect(JSON.stringify(error)).not.toContain('REVOKED');
+  });
+
+  it('is never logged on a successful run either', async () => {
+    await harness.handler()({}, lambdaContext());
+    expect(harness.logs()).toContain('report done');
+    expect(harness.logs()).not.toContain(ADMIN_KEY);
+    for (const email of await harness.ses.emails()) expect(JSON.stringify(email)).not.toContain(ADMIN_KEY);
+  });
+
+  it('uses the secret id the environment names', () => {
+    expect(harness.env().ADMIN_KEY_SECRET_ID).toBe(SECRET_ID);
+  });
+});
