@@ -5,6 +5,7 @@ import { countSessions, type SessionLog } from './sample-usage';
 
 /** A fault the next matching request meets (consumed once, in order). */
 export type Fault =
+  | { readonly kind: 'pass' }
   | { readonly kind: 'status'; readonly status: number; readonly retryAfter?: string }
   | { readonly kind: 'html' }
   | { readonly kind: 'reset' }
@@ -48,8 +49,11 @@ export class FakeUsageApi {
   private readonly server = createServer((req, res) => void this.handle(req, res));
   private readonly sockets = new Set<import('node:net').Socket>();
   private cursorNonce = 0;
+  private lastCursor: string | null = null;
+  private options: FakeUsageApiOptions;
 
-  constructor(readonly options: FakeUsageApiOptions) {
+  constructor(options: FakeUsageApiOptions) {
+    this.options = { ...options };
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -69,6 +73,17 @@ export class FakeUsageApi {
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Changes behaviour between tests (latency, page size, alignment, field names). */
+  configure(options: Partial<FakeUsageApiOptions>): void {
+    this.options = { ...this.options, ...options };
+  }
+
+  /** Forgets recorded requests and queued faults. */
+  reset(): void {
+    this.requests.length = 0;
+    this.faults.length = 0;
   }
 
   /** Queues faults for requests whose path ends with `path` (`usage` or `projects`). */
@@ -217,7 +232,9 @@ export class FakeUsageApi {
     let nextPage: string | null = hasMore
       ? this.encodeCursor({ sig: signature, bucket: index, row: nextRow })
       : null;
-    if (fault?.kind === 'repeat-cursor' && cursor) nextPage = cursor;
+    // A cursor the client has already followed: a loop unless the client notices.
+    if (fault?.kind === 'repeat-cursor' && this.lastCursor) nextPage = this.lastCursor;
+    if (nextPage) this.lastCursor = nextPage;
     if (fault?.kind === 'missing-cursor') nextPage = null;
     if (fault?.kind === 'endless') {
       nextPage = this.encodeCursor({ sig: signature, bucket: bucketOffset, row: rowOffset });
