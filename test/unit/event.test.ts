@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { parseEvent, parseInstant, parseRecipients } from '../../functions/report/core/event';
+import { localDayWindow } from '../../functions/report/core/local-time';
+
+const at = (iso: string) => Date.parse(iso) / 1000;
+const defaults = {
+  now: at('2026-11-23T07:00:00Z'),
+  timeZone: 'Europe/Berlin',
+  recipients: ['ops@example.com'],
+};
+
+describe('Function: parseEvent', () => {
+  it('turns a Scheduler event into the previous local day with seven trend days', () => {
+    const request = parseEvent({ time: '2026-11-23T06:00:00Z' }, defaults);
+    expect(request.kind).toBe('daily');
+    expect(request.window).toEqual(localDayWindow('2026-11-22', 'Europe/Berlin'));
+    expect(request.trendWindows).toHaveLength(7);
+    expect(request.trendWindows[0]).toEqual(localDayWindow('2026-11-15', 'Europe/Berlin'));
+    expect(request.trendWindows[6]).toEqual(localDayWindow('2026-11-21', 'Europe/Berlin'));
+    expect(request.recipients).toEqual(['ops@example.com']);
+    expect(request.idempotencyKey).toBe('daily:2026-11-22');
+    expect(request.dryRun).toBe(false);
+  });
+
+  it('reads {} and null as the day before now', () => {
+    expect(parseEvent({}, defaults).window).toEqual(localDayWindow('2026-11-22', 'Europe/Berlin'));
+    expect(parseEvent(null, defaults).window).toEqual(localDayWindow('2026-11-22', 'Europe/Berlin'));
+  });
+
+  it('reads a manual range of dates as local midnights, without trend or idempotency key', () => {
+    const request = parseEvent(
+      { start_time: '2026-11-01', end_time: '2026-11-08', timezone: 'America/New_York', dry_run: true },
+      defaults,
+    );
+    expect(request).toMatchObject({
+      kind: 'range',
+      window: { start: at('2026-11-01T04:00:00Z'), end: at('2026-11-08T05:00:00Z') },
+      timeZone: 'America/New_York',
+      trendWindows: [],
+      dryRun: true,
+    });
+    expect(request.idempotencyKey).toBeUndefined();
+  });
+
+  it('keeps an explicit idempotency_key, recipients and project filter', () => {
+    const request = parseEvent(
+      {
+        start_time: 1_793_000_000 - (1_793_000_000 % 60),
+        end_time: '2026-11-20T10:30:00Z',
+        project_ids: ['proj_a', 'proj_b', 'proj_a'],
+        recipients: 'a@example.com, b@example.org',
+        idempotency_key: 'backfill-1',
+      },
+      defaults,
+    );
+    expect(request.projectIds).toEqual(['proj_a', 'proj_b']);
+    expect(request.recipients).toEqual(['a@example.com', 'b@example.org']);
+    expect(request.idempotencyKey).toBe('backfill-1');
+  });
+
+  it.each([
+    [{ start_time: '2026-11-01' }, 'end_time: is required with start_time'],
+    [{ end_time: '2026-11-01' }, 'start_time: is required with end_time'],
+    [{ start_time: '2026-11-02', end_time: '2026-11-02' }, 'end_time: must be after start_time'],
+    [
+      { start_time: '2026-11-20T10:00:30Z', end_time: '2026-11-21' },
+      'start_time: must fall on a whole minute',
+    ],
+    [{ start_time: '2026-11-20', end_time: '2026-11-30' }, 'end_time: is in the future'],
+    [{ start_time: '2026-02-30', end_time: '2026-03-02' }, 'start_time: "2026-02-30" is not an ISO-8601'],
+    [{ start_time: 1.5, end_time: 120 }, 'start_time: must be whole Unix seconds'],
+    [{ start_time: '2026-11-01', end_time: '2026-11-02', dry_run: 'yes' }, 'dry_run: must be true or false'],
+    [{ start_time: '2026-11-01', end_time: '2026-11-02', project_ids: [] }, 'project_ids: must not be empty'],
+    [
+      { start_time: '2026-11-01', end_time: '2026-11-02', project_ids: ['ok', 'bad id'] },
+      'project_ids: "bad id"',
+    ],
+    [
+      { start_time: '2026-11-01', end_time: '2026-11-02', recipients: [] },
+      'recipients: must name at least one',
+    ],
+    [
+      { start_time: '2026-11-01', end_time: '2026-11-02', recipients: ['a@b'] },
+      'recipients: "a@b" is not an email',
+    ],
+    [{ start_time: '2026-11-01', end_time: '2026-11-02', colour: 'red' }, 'colour: is not a field'],
+    [{ strat_time: '2026-11-01' }, 'strat_time: is not a known field'],
+    [[], 'event: must be a JSON object'],
+  ])('rejects %j', (event, message) => {
+    expect(() => parseEvent(event, defaults)).toThrow(message);
+  });
+});
+
+describe('Function: parseInstant', () => {
+  it('reads local date-times in the zone, including across a DST gap', () => {
+    expect(parseInstant('2026-11-20T10:30', 'f', 'Europe/Berlin')).toBe(at('2026-11-20T09:30:00Z'));
+    expect(parseInstant('2026-03-29 02:30', 'f', 'Europe/Berlin')).toBe(at('2026-03-29T01:30:00Z'));
+    expect(parseInstant('2026-11-20T10:30:00+05:30', 'f', 'UTC')).toBe(at('2026-11-20T05:00:00Z'));
+    expect(parseInstant('1793000000', 'f', 'UTC')).toBe(1_793_000_000);
+  });
+});
+
+describe('Function: parseRecipients', () => {
+  it('caps the list at the SES limit of 50', () => {
+    const many = Array.from({ length: 51 }, (_, i) => `user${i}@example.com`);
+    expect(() => parseRecipients(many, 'recipients')).toThrow('at most 50');
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addDays,
+  localDateOf,
+  localDayWindow,
+  parseLocalDate,
+  previousLocalDay,
+  startOfLocalDay,
+} from '../../functions/report/core/local-time';
+
+const at = (iso: string) => Date.parse(iso) / 1000;
+const hours = (w: { start: number; end: number }) => (w.end - w.start) / 3600;
+
+describe('Function: localDayWindow', () => {
+  it.each([
+    // zone, date, start (UTC), length in hours
+    ['UTC', '2026-11-22', '2026-11-22T00:00:00Z', 24],
+    ['Europe/Berlin', '2026-03-29', '2026-03-28T23:00:00Z', 23], // spring forward
+    ['Europe/Berlin', '2026-10-25', '2026-10-24T22:00:00Z', 25], // fall back
+    ['America/New_York', '2026-03-08', '2026-03-08T05:00:00Z', 23],
+    ['America/New_York', '2026-11-01', '2026-11-01T04:00:00Z', 25],
+    ['Australia/Adelaide', '2026-04-05', '2026-04-04T13:30:00Z', 25], // +10:30 -> +09:30
+    ['Australia/Adelaide', '2026-10-04', '2026-10-03T14:30:00Z', 23], // +09:30 -> +10:30
+    ['Asia/Kolkata', '2026-11-22', '2026-11-21T18:30:00Z', 24],
+    ['Asia/Kathmandu', '2026-11-22', '2026-11-21T18:15:00Z', 24],
+    ['America/Havana', '2026-03-08', '2026-03-08T05:00:00Z', 23], // midnight does not exist: the day starts at 01:00
+    ['UTC', '2028-02-29', '2028-02-29T00:00:00Z', 24], // leap day
+    ['Pacific/Auckland', '2027-01-01', '2026-12-31T11:00:00Z', 24], // year boundary
+  ])('%s %s starts at %s and lasts %i hours', (zone, date, start, length) => {
+    const window = localDayWindow(date, zone);
+    expect(window.start).toBe(at(start));
+    expect(hours(window)).toBe(length);
+  });
+});
+
+describe('Function: previousLocalDay', () => {
+  it('is the local yesterday, not the UTC one', () => {
+    // 2026-11-23T06:00Z is already 2026-11-23 in Tokyo and still 2026-11-22 in Los Angeles.
+    expect(previousLocalDay(at('2026-11-23T06:00:00Z'), 'Asia/Tokyo').date).toBe('2026-11-22');
+    expect(previousLocalDay(at('2026-11-23T06:00:00Z'), 'America/Los_Angeles').date).toBe('2026-11-21');
+  });
+
+  it('crosses a year boundary', () => {
+    expect(previousLocalDay(at('2027-01-01T08:00:00Z'), 'Europe/Berlin')).toEqual({
+      date: '2026-12-31',
+      window: { start: at('2026-12-30T23:00:00Z'), end: at('2026-12-31T23:00:00Z') },
+    });
+  });
+});
+
+describe('Function: calendar helpers', () => {
+  it('rejects impossible dates and shifts by calendar days', () => {
+    expect(parseLocalDate('2026-02-30')).toBeUndefined();
+    expect(parseLocalDate('2028-02-29')).toEqual({ year: 2028, month: 2, day: 29 });
+    expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+    expect(localDateOf(at('2026-11-21T23:30:00Z'), 'Europe/Berlin')).toBe('2026-11-22');
+    expect(() => startOfLocalDay('2026-13-01', 'UTC')).toThrow(RangeError);
+  });
+});
