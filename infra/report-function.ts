@@ -1,0 +1,53 @@
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+export interface ReportFunctionProps {
+  readonly role: iam.IRole;
+  readonly logGroup: logs.ILogGroup;
+  readonly environment: Record<string, string>;
+  /** @default 2 minutes: a 365-day range at 1,500 projects with retries to spare */
+  readonly timeout?: Duration;
+  /** @default 1024 MB: a year of hourly-grouped JSON is tens of MB, and memory buys CPU */
+  readonly memorySize?: number;
+}
+
+/**
+ * The report Lambda with our bundling defaults: Node.js 22 on arm64, one minified ESM file with
+ * source maps. The AWS SDK clients are bundled rather than taken from the runtime, so the versions
+ * we test are the ones that run, and tree-shaking keeps only the three clients the code imports.
+ */
+export class ReportFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ReportFunctionProps) {
+    super(scope, id, {
+      entry: fileURLToPath(new URL('../functions/report/handler.ts', import.meta.url)),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.minutes(2),
+      role: props.role,
+      logGroup: props.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      depsLockFilePath: fileURLToPath(new URL('../package-lock.json', import.meta.url)),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        platform: 'node',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        bundleAwsSDK: true,
+        // Some CommonJS dependencies call require() for Node built-ins; ESM has no require.
+        banner:
+          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+    });
+  }
+}

@@ -1,0 +1,348 @@
+import {
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { ReportSettings } from './context';
+import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from './idempotency-schema';
+import { ReportFunction } from './report-function';
+
+export interface ReportStackProps extends StackProps {
+  readonly settings: ReportSettings;
+}
+
+/**
+ * Lambda's asynchronous retries. Two retries (after about 1 and 2 minutes) ride out a brief API
+ * or SES outage; the idempotency record makes them safe, so a retry never mails twice.
+ */
+export const ASYNC_RETRY_ATTEMPTS = 2;
+/**
+ * How long Lambda keeps trying an event. A digest more than 3 hours late is better replaced by a
+ * manual run after someone looked at the alarm than delivered into the afternoon.
+ */
+export const ASYNC_MAX_EVENT_AGE = Duration.hours(3);
+
+/** The daily digest: schedule, function, idempotency table, failure queues, alarms and their topic. */
+export class ReportStack extends Stack {
+  readonly reportFunction: lambda.Function;
+  readonly failureQueue: sqs.Queue;
+  readonly alarmTopic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: ReportStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+
+    // One customer managed key for the queues, the alarm topic and the log group.
+    const key = new kms.Key(this, 'Key', {
+      description: 'usage-digest: queues, alarm topic and logs',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    // CloudWatch alarms cannot publish to a topic under a key they may not use (nor under aws/sns).
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishToTheEncryptedTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'], // in a key policy, "*" is this key
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    const logGroupName = `/usage-digest/${this.stackName}/report`;
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsToEncryptTheReportLogGroup',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: {
+            'kms:EncryptionContext:aws:logs:arn': this.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: logGroupName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+
+    const logGroup = new logs.LogGroup(this, 'ReportLogGroup', {
+      logGroupName,
+      retention: logs.RetentionDays.THREE_MONTHS,
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const queueProps: sqs.QueueProps = {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.DESTROY,
+    };
+    this.failureQueue = new sqs.Queue(this, 'FailureQueue', queueProps);
+    const scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', queueProps);
+    for (const queue of [this.failureQueue, scheduleDeadLetterQueue]) {
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself a dead-letter queue.',
+      });
+    }
+
+    const table = new dynamodb.Table(this, 'IdempotencyTable', {
+      partitionKey: { name: IDEMPOTENCY_TABLE_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: IDEMPOTENCY_TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Records hold a hash and an SES message id; the AWS managed key needs no grants on the role.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const role = new iam.Role(this, 'ReportFunctionRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'usage-digest report function: its own logs, one secret, one SES identity, one table, one queue',
+    });
+    const policy = new iam.Policy(this, 'ReportFunctionPolicy', {
+      roles: [role],
+      statements: this.functionStatements(settings, { logGroupName, table, key }),
+    });
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${this.nagArn('logs', `log-group:${logGroupName}:log-stream:*`)}]`,
+      reason: 'Log streams of this one log group: Lambda names them at run time.',
+    });
+
+    if (settings.createSenderIdentity) {
+      new ses.EmailIdentity(this, 'SenderIdentity', {
+        identity: settings.senderIdentity.includes('@')
+          ? ses.Identity.email(settings.senderIdentity)
+          : ses.Identity.domain(settings.senderIdentity),
+      });
+    }
+
+    const fn = new ReportFunction(this, 'ReportFunction', {
+      role,
+      logGroup,
+      environment: {
+        ADMIN_KEY_SECRET_ID: settings.secretName,
+        REPORT_SENDER: settings.sender,
+        REPORT_RECIPIENTS: settings.recipients.join(','),
+        REPORT_TIMEZONE: settings.timeZone,
+        IDEMPOTENCY_TABLE: table.tableName,
+        POWERTOOLS_SERVICE_NAME: 'usage-digest',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      },
+    });
+    fn.node.addDependency(policy);
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Pinned to Node.js 22, the runtime the shipped bundle is tested on in CI.',
+    });
+    this.reportFunction = fn;
+
+    const asyncConfig = new lambda.CfnEventInvokeConfig(this, 'ReportFunctionAsyncConfig', {
+      functionName: fn.functionName,
+      qualifier: '$LATEST',
+      maximumRetryAttempts: ASYNC_RETRY_ATTEMPTS,
+      maximumEventAgeInSeconds: ASYNC_MAX_EVENT_AGE.toSeconds(),
+      destinationConfig: { onFailure: { destination: this.failureQueue.queueArn } },
+    });
+    // Lambda checks the role may send to the destination when the config is created.
+    asyncConfig.node.addDependency(policy);
+
+    this.createSchedule(settings, fn, scheduleDeadLetterQueue, key);
+    this.alarmTopic = this.createAlarms(settings, fn, [this.failureQueue, scheduleDeadLetterQueue], key);
+
+    new CfnOutput(this, 'FunctionName', { value: fn.functionName, description: 'The report function' });
+    new CfnOutput(this, 'FailureQueueUrl', {
+      value: this.failureQueue.queueUrl,
+      description: 'Events whose runs failed after all retries',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+    new CfnOutput(this, 'InvokeExample', {
+      description: 'An ad-hoc report without mailing (drop dry_run to mail it)',
+      value: `aws lambda invoke --function-name ${fn.functionName} --cli-binary-format raw-in-base64-out --payload '{"start_time":"2026-11-01","end_time":"2026-11-08","dry_run":true}' report.json && cat report.json`,
+    });
+  }
+
+  /** An ARN in this stack's account and region as cdk-nag renders it in finding ids. */
+  private nagArn(service: string, resource: string): string {
+    const show = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    return `arn:<AWS::Partition>:${service}:${show(this.region, 'Region')}:${show(this.account, 'AccountId')}:${resource}`;
+  }
+
+  /** Exactly what the function may do, resource by resource. */
+  private functionStatements(
+    settings: ReportSettings,
+    resources: { logGroupName: string; table: dynamodb.Table; key: kms.Key },
+  ): iam.PolicyStatement[] {
+    const { logGroupName } = resources;
+    const sesIdentities = [settings.senderIdentity, ...(settings.sesSandbox ? settings.recipients : [])];
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [
+          this.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: `${logGroupName}:log-stream:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadAdminKey',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [
+          this.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${settings.secretName}-??????`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+      new iam.PolicyStatement({
+        sid: 'SendDigest',
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [...new Set(sesIdentities)].map((identity) =>
+          this.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
+        ),
+      }),
+      new iam.PolicyStatement({
+        sid: 'RecordDeliveries',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [resources.table.tableArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'SendFailedEventsToTheQueue',
+        actions: ['sqs:SendMessage'],
+        resources: [this.failureQueue.queueArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'UseTheQueueKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [resources.key.keyArn],
+      }),
+    ];
+    if (settings.secretKmsKeyArn) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'DecryptAdminKey',
+          actions: ['kms:Decrypt'],
+          resources: [settings.secretKmsKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+        }),
+      );
+    }
+    return statements;
+  }
+
+  private createSchedule(
+    settings: ReportSettings,
+    fn: lambda.IFunction,
+    deadLetterQueue: sqs.Queue,
+    key: kms.Key,
+  ): void {
+    const role = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': this.account },
+      }),
+      description: 'usage-digest schedule: invoke the report function, dead-letter to its queue',
+    });
+    const policy = new iam.Policy(this, 'SchedulePolicy', {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }),
+        new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }),
+        new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }),
+      ],
+    });
+    const schedule = new scheduler.CfnSchedule(this, 'DailySchedule', {
+      description: `usage-digest: yesterday's code interpreter sessions, every day at ${settings.scheduleHour}:00 ${settings.timeZone}`,
+      scheduleExpression: `cron(0 ${settings.scheduleHour} * * ? *)`,
+      scheduleExpressionTimezone: settings.timeZone,
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: fn.functionArn,
+        roleArn: role.roleArn,
+        // The scheduled time, not the delivery time, decides which day is reported.
+        input: JSON.stringify({ time: '<aws.scheduler.scheduled-time>' }),
+        retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: ASYNC_MAX_EVENT_AGE.toSeconds() },
+        deadLetterConfig: { arn: deadLetterQueue.queueArn },
+      },
+    });
+    schedule.node.addDependency(policy);
+  }
+
+  private createAlarms(
+    settings: ReportSettings,
+    fn: lambda.Function,
+    queues: sqs.Queue[],
+    key: kms.Key,
+  ): sns.Topic {
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'usage-digest alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    if (settings.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
+    const action = new cloudwatchActions.SnsAction(topic);
+    const alarms = [
+      new cloudwatch.Alarm(this, 'ReportErrorsAlarm', {
+        alarmDescription: 'The report function failed (it will retry; see its log group).',
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      ...queues.map(
+        (queue, i) =>
+          new cloudwatch.Alarm(this, i === 0 ? 'FailureQueueAlarm' : 'ScheduleDeadLetterAlarm', {
+            alarmDescription:
+              i === 0
+                ? 'A report failed after all retries: its event is in the failure queue.'
+                : 'The schedule could not invoke the function: its event is in the dead-letter queue.',
+            metric: queue.metricApproximateNumberOfMessagesVisible({
+              period: Duration.minutes(5),
+              statistic: 'Maximum',
+            }),
+            threshold: 1,
+            evaluationPeriods: 1,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          }),
+      ),
+    ];
+    for (const alarm of alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+    return topic;
+  }
+}
