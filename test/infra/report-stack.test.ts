@@ -1,0 +1,384 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ReportSettings, readSettings } from '../../infra/context';
+import { ReportStack } from '../../infra/report-stack';
+
+const ENV = { account: '123456789012', region: 'eu-west-1' };
+const BASE = {
+  sender: 'digest@example.com',
+  recipients: 'ops@example.com,finance@example.com',
+  timezone: 'Europe/Berlin',
+};
+
+function synth(context: Record<string, string> = {}) {
+  const settings = readSettings((key) => ({ ...BASE, ...context })[key as keyof typeof BASE]);
+  const app = new App();
+  const stack = new ReportStack(app, 'UsageDigest', { settings, env: ENV });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const assembly = app.synth();
+  const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
+  return { stack, template: Template.fromStack(stack), report };
+}
+
+/** Every statement of every identity policy in the template. */
+function identityStatements(template: Template) {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (policy) =>
+      policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+  );
+}
+
+describe('Stack: ReportStack', () => {
+  let template: Template;
+  let report: { pluginReports: { pluginName: string; violations: unknown[] }[] };
+
+  beforeAll(() => {
+    ({ template, report } = synth());
+  });
+
+  it('passes cdk-nag AwsSolutions with zero findings (synth throws on any)', () => {
+    expect(report.pluginReports.flatMap((p) => p.violations)).toEqual([]);
+  });
+
+  it('runs a Node.js 22 arm64 function with the contract environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 120,
+      MemorySize: 1024,
+      Environment: {
+        Variables: {
+          ADMIN_KEY_SECRET_ID: 'openai/admin-key',
+          REPORT_SENDER: 'digest@example.com',
+          REPORT_RECIPIENTS: 'ops@example.com,finance@example.com',
+          REPORT_TIMEZONE: 'Europe/Berlin',
+          IDEMPOTENCY_TABLE: { Ref: Match.stringLikeRegexp('IdempotencyTable') },
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'usage-digest',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+        },
+      },
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.stringLikeRegexp('ReportLogGroup') } },
+    });
+  });
+
+  it('gives the role no managed policies and exactly the actions it needs, on exact resources', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+      }),
+      ManagedPolicyArns: Match.absent(),
+    });
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { PolicyName: Match.stringLikeRegexp('ReportFunctionPolicy') },
+    });
+    const [policy] = Object.values(policies);
+    const id = (type: string) => Object.keys(template.findResources(type))[0];
+    const [failureQueue] = Object.keys(template.findResources('AWS::SQS::Queue')).filter((k) =>
+      k.startsWith('FailureQueue'),
+    );
+    expect(policy?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':logs:eu-west-1:123456789012:log-group:/usage-digest/UsageDigest/report:log-stream:*',
+            ],
+          ],
+        },
+      },
+      {
+        Sid: 'ReadAdminKey',
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':secretsmanager:eu-west-1:123456789012:secret:openai/admin-key-??????',
+            ],
+          ],
+        },
+      },
+      {
+        Sid: 'SendDigest',
+        Effect: 'Allow',
+        Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':ses:eu-west-1:123456789012:identity/digest@example.com'],
+          ],
+        },
+      },
+      {
+        Sid: 'RecordDeliveries',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: { 'Fn::GetAtt': [id('AWS::DynamoDB::Table'), 'Arn'] },
+      },
+      {
+        Sid: 'SendFailedEventsToTheQueue',
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [failureQueue, 'Arn'] },
+      },
+      {
+        Sid: 'UseTheQueueKey',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: { 'Fn::GetAtt': [id('AWS::KMS::Key'), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('has no "*" action or resource in any identity policy', () => {
+    for (const statement of identityStatements(template)) {
+      for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+      for (const resource of [statement.Resource].flat()) expect(resource).not.toBe('*');
+    }
+  });
+
+  it('schedules the function daily at 07:00 in the report zone, passing the scheduled time', () => {
+    const roleArn = new Capture();
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 7 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ReportFunction'), 'Arn'] },
+        RoleArn: roleArn,
+        Input: '{"time":"<aws.scheduler.scheduled-time>"}',
+        RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 10_800 },
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ScheduleDeadLetterQueue'), 'Arn'] },
+        },
+      },
+    });
+    // The schedule's own role may invoke this function and nothing else.
+    const scheduleRoleId = roleArn.asObject()['Fn::GetAtt'][0];
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          }),
+        ],
+      }),
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: scheduleRoleId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'lambda:InvokeFunction',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('ReportFunction'), 'Arn'] },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('retries asynchronous failures twice, then sends them to the encrypted failure queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 10_800,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('FailureQueue'), 'Arn'] } },
+      },
+    });
+    template.resourcePropertiesCountIs(
+      'AWS::SQS::Queue',
+      {
+        KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+        MessageRetentionPeriod: 1_209_600,
+      },
+      2,
+    );
+    template.resourcePropertiesCountIs(
+      'AWS::SQS::QueuePolicy',
+      {
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ],
+        },
+      },
+      2,
+    );
+  });
+
+  it('alarms on errors and on both queues, acting on a KMS-encrypted topic CloudWatch may use', () => {
+    const topic = new Capture();
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Threshold: 1,
+      AlarmActions: [topic],
+    });
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([topic.asObject()]);
+    }
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          }),
+        ]),
+      },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('keeps logs three months in an encrypted log group', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/usage-digest/UsageDigest/report',
+      RetentionInDays: 90,
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+    });
+  });
+
+  it('creates the idempotency table on demand, with TTL, point-in-time recovery and encryption', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('outputs the function name, an invoke example and the failure queue URL', () => {
+    template.hasOutput('FunctionName', {});
+    template.hasOutput('FailureQueueUrl', {});
+    template.hasOutput('InvokeExample', { Value: Match.objectLike({}) });
+  });
+});
+
+describe('Stack: options from context', () => {
+  it('subscribes the alarm email, creates the sender identity, decrypts a customer-keyed secret', () => {
+    const { template, report } = synth({
+      alarmEmail: 'oncall@example.com',
+      createSenderIdentity: 'true',
+      secretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      scheduleHour: '6',
+      secretName: 'team/openai',
+    } as Record<string, string>);
+    expect(report.pluginReports.flatMap((p: { violations: unknown[] }) => p.violations)).toEqual([]);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+    template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'digest@example.com' });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 6 * * ? *)' });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'ReadAdminKey',
+            Resource: {
+              'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':secret:team/openai-\\?{6}$')])],
+            },
+          }),
+          {
+            Sid: 'DecryptAdminKey',
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+            Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+          },
+        ]),
+      },
+    });
+  });
+
+  it('authorizes the recipients identities too when the account is in the SES sandbox', () => {
+    const { template } = synth({ sesSandbox: 'true' } as Record<string, string>);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'SendDigest',
+            Resource: [
+              Match.objectLike({
+                'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('identity/digest@example.com$')])],
+              }),
+              Match.objectLike({
+                'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('identity/ops@example.com$')])],
+              }),
+              Match.objectLike({
+                'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('identity/finance@example.com$')])],
+              }),
+            ],
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('Function: readSettings', () => {
+  const read = (context: Record<string, unknown>) => () => readSettings((key) => context[key]);
+
+  it('names the missing keys', () => {
+    expect(read({})).toThrow('missing context "sender" and "recipients"');
+    expect(read({ sender: 'a@example.com' })).toThrow('missing context "recipients"');
+  });
+
+  it.each([
+    [{ ...BASE, sender: 'nobody' }, 'context "sender": "nobody" is not an email address'],
+    [{ ...BASE, recipients: 'ops@example.com,oops' }, 'context "recipients": "oops" is not an email address'],
+    [{ ...BASE, timezone: 'Berlin' }, 'context "timezone"'],
+    [{ ...BASE, scheduleHour: '24' }, 'context "scheduleHour"'],
+    [{ ...BASE, senderIdentity: 'other.org' }, 'context "senderIdentity"'],
+    [{ ...BASE, createSenderIdentity: 'yes' }, 'context "createSenderIdentity"'],
+  ])('rejects %j', (context, message) => {
+    expect(read(context)).toThrow(message);
+  });
+
+  it('defaults to UTC at 07:00 and the openai/admin-key secret', () => {
+    const settings: ReportSettings = readSettings(
+      (key) => ({ sender: 'a@example.com', recipients: 'b@example.com' })[key as 'sender'],
+    );
+    expect(settings).toMatchObject({
+      timeZone: 'UTC',
+      scheduleHour: 7,
+      secretName: 'openai/admin-key',
+      sesSandbox: false,
+    });
+  });
+});
+
+describe('cdk-nag itself', () => {
+  it('reports a plainly non-compliant resource, so a clean report means something', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Bad', { env: ENV });
+    new sqs.Queue(stack, 'Plain', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS2/);
+  });
+});
