@@ -40,6 +40,8 @@ export class ReportFunction extends NodejsFunction {
         target: 'node22',
         platform: 'node',
         minify: true,
+        // Error names (InputError, AuthError…) are part of what callers and logs see.
+        keepNames: true,
         sourceMap: true,
         sourcesContent: false,
         mainFields: ['module', 'main'],
