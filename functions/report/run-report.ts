@@ -23,6 +23,7 @@ export async function computeReport(
   request: ReportRequest,
   usageApi: UsageApi,
   logger: ReportLogger,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<ComputedReport> {
   const windows = [...request.trendWindows, request.window];
   const queries = planQueries(windows, request.projectIds);
@@ -37,7 +38,7 @@ export async function computeReport(
     logger.warn('project names unavailable; the report shows project ids', { error: describe(error) });
     return new Map<string, string>();
   });
-  const buckets = await usageApi.fetchUsage(queries);
+  const buckets = await usageApi.fetchUsage(queries, onProgress);
   const { totals, outside } = tallyByWindow(buckets, windows);
   if (outside > 0) logger.warn('the usage API returned sessions outside the planned windows', { outside });
   const dayTotals = totals.at(-1) ?? new Map();

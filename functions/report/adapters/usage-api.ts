@@ -36,7 +36,10 @@ export type UsageApiEvent =
 
 export interface UsageApi {
   /** Every bucket of every query, all pages followed, queries run concurrently. */
-  fetchUsage(queries: readonly UsageQuery[]): Promise<UsageBucket[]>;
+  fetchUsage(
+    queries: readonly UsageQuery[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<UsageBucket[]>;
   /** Project id → name, archived projects included. */
   listProjectNames(): Promise<Map<string, string>>;
 }
@@ -176,8 +179,13 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
   }
 
   return {
-    async fetchUsage(queries) {
-      const results = await mapWithConcurrency(queries, concurrency, fetchQuery);
+    async fetchUsage(queries, onProgress) {
+      let done = 0;
+      const results = await mapWithConcurrency(queries, concurrency, async (query) => {
+        const buckets = await fetchQuery(query);
+        onProgress?.(++done, queries.length);
+        return buckets;
+      });
       return results.flat();
     },
 

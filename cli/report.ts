@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+/**
+ * Ad-hoc reports from a terminal, through the same code as the Lambda:
+ *   npm run report -- --from 2026-11-01 --to 2026-11-08 --tz Europe/Berlin
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient } from '@aws-sdk/client-ses';
+import { createAdminKeySource } from '../functions/report/adapters/admin-key';
+import { createMailer } from '../functions/report/adapters/mailer';
+import { createUsageApi } from '../functions/report/adapters/usage-api';
+import { DEFAULT_BASE_URL, DEFAULT_CONCURRENCY } from '../functions/report/config';
+import { isEmailAddress, parseEvent } from '../functions/report/core/event';
+import { renderDigest } from '../functions/report/core/render';
+import { InputError, ReportError } from '../functions/report/errors';
+import { computeReport } from '../functions/report/run-report';
+import { formatTable } from './terminal-table';
+
+const USAGE = `Usage: npm run report -- [options]
+
+Reports OpenAI code interpreter sessions per project for a range (default: yesterday).
+
+Range
+  --from DATE|DATETIME|UNIX   start, inclusive (a bare date is local midnight in --tz)
+  --to DATE|DATETIME|UNIX     end, exclusive (default: now)
+  --tz ZONE                   IANA time zone (default: REPORT_TIMEZONE or UTC)
+  --project ID[,ID…]          only these projects
+
+Output
+  --json                      print the result as JSON instead of a table
+  --html FILE                 also write the email's HTML to FILE
+  --send --to ADDR[,ADDR…]    mail the digest through Amazon SES (--to with an @ is a recipient)
+  --sender ADDR               the From address (default: REPORT_SENDER)
+
+Access
+  OPENAI_ADMIN_KEY            the admin key, from the environment, or
+  --secret-id NAME            read it from AWS Secrets Manager
+  --base-url URL              usage API (default: OPENAI_BASE_URL or ${DEFAULT_BASE_URL})
+  --concurrency N             requests in flight (default: ${DEFAULT_CONCURRENCY})
+
+Exit codes: 0 done, 1 the run failed, 2 bad arguments.
+`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let prepared: Awaited<ReturnType<typeof prepare>>;
+  try {
+    prepared = await prepare(values);
+  } catch (error) {
+    if (error instanceof InputError || error instanceof UsageError) return usageError(error.message);
+    throw error;
+  }
+  const { request, keySource, baseUrl, concurrency, sender } = prepared;
+  try {
+    const usageApi = createUsageApi({ baseUrl, adminKey: await keySource(), concurrency });
+    const logger = {
+      info: () => {},
+      warn: (message: string) => process.stderr.write(`warning: ${message}\n`),
+    };
+    const showProgress = (done: number, total: number) => {
+      if (total > 2)
+        process.stderr.write(`\rfetching usage: ${done}/${total} requests${done === total ? '\n' : ''}`);
+    };
+    const { result, trend } = await computeReport(request, usageApi, logger, showProgress);
+    const digest = renderDigest(result, request.timeZone, trend);
+    process.stdout.write(
+      values.json ? `${JSON.stringify(result, null, 2)}\n` : formatTable(result, request.timeZone, trend),
+    );
+    if (values.html) await writeFile(values.html, digest.html);
+    if (values.send && sender) {
+      const messageId = await createMailer(new SESClient({}), sender).send({
+        to: request.recipients,
+        subject: digest.subject,
+        text: digest.text,
+        html: digest.html,
+        ...(digest.csv
+          ? {
+              attachments: [
+                { filename: 'code-interpreter-sessions.csv', contentType: 'text/csv', content: digest.csv },
+              ],
+            }
+          : {}),
+      });
+      process.stderr.write(`sent to ${request.recipients.join(', ')} (SES message ${messageId})\n`);
+    }
+    return 0;
+  } catch (error) {
+    const message =
+      error instanceof ReportError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
+    process.stderr.write(`error: ${message}\n`);
+    return 1;
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      from: { type: 'string' },
+      // Both the range end and, with --send, the recipients: an address has an @.
+      to: { type: 'string', multiple: true },
+      tz: { type: 'string' },
+      project: { type: 'string' },
+      json: { type: 'boolean' },
+      html: { type: 'string' },
+      send: { type: 'boolean' },
+      sender: { type: 'string' },
+      'secret-id': { type: 'string' },
+      'base-url': { type: 'string' },
+      concurrency: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+async function prepare(values: ReturnType<typeof parse>['values']) {
+  const env = process.env;
+  const toValues = values.to ?? [];
+  const addresses = toValues.filter((v) => v.includes('@'));
+  const ends = toValues.filter((v) => !v.includes('@'));
+  if (ends.length > 1) throw new UsageError('--to names the range end once');
+  if (ends.length && values.from === undefined) throw new UsageError('--to needs --from');
+  if (addresses.length && !values.send) throw new UsageError('--to ADDRESS goes with --send');
+  if (values.send && !addresses.length) throw new UsageError('--send needs --to ADDRESS');
+  const event = {
+    ...(values.from !== undefined ? { start_time: values.from, end_time: ends[0] ?? nowOnTheMinute() } : {}),
+    ...(values.tz ? { timezone: values.tz } : {}),
+    ...(values.project ? { project_ids: values.project.split(',').map((id) => id.trim()) } : {}),
+    ...(addresses.length ? { recipients: addresses.join(',') } : {}),
+  };
+  const request = parseEvent(event, {
+    now: Math.floor(Date.now() / 1000),
+    timeZone: env.REPORT_TIMEZONE || 'UTC',
+    recipients: [],
+  });
+  return { request, ...access(values, env) };
+}
+
+function access(values: ReturnType<typeof parse>['values'], env: NodeJS.ProcessEnv) {
+  const concurrency = Number(values.concurrency ?? DEFAULT_CONCURRENCY);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+    throw new UsageError('--concurrency must be a whole number from 1 to 32');
+  }
+  const secretId = values['secret-id'];
+  const envKey = env.OPENAI_ADMIN_KEY?.trim();
+  if (!secretId && !envKey)
+    throw new UsageError('no admin key: set OPENAI_ADMIN_KEY or pass --secret-id NAME');
+  const keySource = secretId
+    ? createAdminKeySource(new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }), secretId)
+    : async () => envKey as string;
+  const sender = values.sender ?? env.REPORT_SENDER;
+  if (values.send && (!sender || !isEmailAddress(sender)))
+    throw new UsageError('--send needs --sender ADDR or REPORT_SENDER');
+  return {
+    keySource,
+    baseUrl: (values['base-url'] ?? env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    concurrency,
+    sender,
+  };
+}
+
+/** The end of a range given only --from: now, on the minute. */
+function nowOnTheMinute(): string {
+  return String(Math.floor(Date.now() / 60_000) * 60);
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`error: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);
