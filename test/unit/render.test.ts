@@ -81,7 +81,8 @@ describe('Function: renderDigest', () => {
       projects: [{ project_id: 'p1', previous_day_sessions: 10, seven_day_mean_sessions: 8.5 }],
     });
     expect(digest.text).toContain('▲ +2 vs prev. day, 7-day avg 8.5');
-    expect(digest.html).toContain('Trend');
+    expect(digest.html).toContain('▲ +2</span>');
+    expect(digest.html).toContain('7-day avg 8.5');
   });
 });
 

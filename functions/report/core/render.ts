@@ -96,6 +96,13 @@ function trendText(trend: ProjectTrend, today: number): string {
   return `${arrow} ${sign}${formatCount(Math.abs(delta))} vs prev. day, 7-day avg ${formatCount(trend.seven_day_mean_sessions)}`;
 }
 
+function trendHtml(trend: ProjectTrend, today: number): string {
+  const delta = today - trend.previous_day_sessions;
+  const arrow = delta > 0 ? '▲' : delta < 0 ? '▼' : '=';
+  const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
+  return `<span style="font-size:14px;color:#111827;">${arrow} ${sign}${formatCount(Math.abs(delta))}</span><br><span style="font-size:12px;color:#6b7280;">7-day avg ${formatCount(trend.seven_day_mean_sessions)}</span>`;
+}
+
 function renderText(view: DigestView): string {
   const { report, trend: dayTrend } = view;
   const lines = [
@@ -164,7 +171,7 @@ function renderHtml(view: DigestView): string {
           : `${escapeHtml(displayName(project))}<br><span style="font-size:12px;color:#6b7280;">${escapeHtml(project.project_id)}</span>`;
       const bar = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr><td width="${percent}%" height="10" bgcolor="#4f46e5" style="background:#4f46e5;height:10px;line-height:10px;font-size:0;">&nbsp;</td>${percent < 100 ? `<td width="${100 - percent}%" style="font-size:0;line-height:10px;">&nbsp;</td>` : ''}</tr></table>`;
       const trendCell = hasTrend
-        ? `<td style="${CELL}white-space:nowrap;">${trend ? escapeHtml(trendText(trend, project.num_sessions)) : ''}</td>`
+        ? `<td style="${CELL}white-space:nowrap;">${trend ? trendHtml(trend, project.num_sessions) : ''}</td>`
         : '';
       return `<tr><td style="${CELL}">${name}</td><td style="${CELL}text-align:right;white-space:nowrap;">${formatCount(project.num_sessions)}</td><td style="${CELL}text-align:right;">${share(project.num_sessions, report.total_sessions)}</td><td style="${CELL}width:140px;">${bar}</td>${trendCell}</tr>`;
     })
@@ -184,7 +191,7 @@ function renderHtml(view: DigestView): string {
     report.projects.length === 0
       ? ''
       : `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">
-<tr><th style="${HEAD}">Project</th><th style="${HEAD}text-align:right;">Sessions</th><th style="${HEAD}text-align:right;">Share</th><th style="${HEAD}">&nbsp;</th>${hasTrend ? `<th style="${HEAD}">Trend</th>` : ''}</tr>
+<tr><th style="${HEAD}">Project</th><th style="${HEAD}text-align:right;">Sessions</th><th style="${HEAD}text-align:right;">Share</th><th style="${HEAD}">&nbsp;</th>${hasTrend ? `<th style="${HEAD}">Vs prev. day</th>` : ''}</tr>
 ${rows}
 </table>`;
   return `<!DOCTYPE html>
