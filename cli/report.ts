@@ -45,6 +45,15 @@ Exit codes: 0 done, 1 the run failed, 2 bad arguments.
 
 class UsageError extends Error {}
 
+/** The event fields the CLI's flags map onto, so errors name the flag the user typed. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  start_time: '--from',
+  end_time: '--to',
+  timezone: '--tz',
+  project_ids: '--project',
+  recipients: '--to',
+};
+
 async function main(argv: string[]): Promise<number> {
   let values: ReturnType<typeof parse>['values'];
   try {
@@ -60,7 +69,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     prepared = await prepare(values);
   } catch (error) {
-    if (error instanceof InputError || error instanceof UsageError) return usageError(error.message);
+    if (error instanceof InputError)
+      return usageError(error.message.replace(/^[a-z_]+:/, `${FLAG_OF_FIELD[error.field] ?? error.field}:`));
+    if (error instanceof UsageError) return usageError(error.message);
     throw error;
   }
   const { request, keySource, baseUrl, concurrency, sender } = prepared;
@@ -177,6 +188,13 @@ function access(values: ReturnType<typeof parse>['values'], env: NodeJS.ProcessE
 /** The end of a range given only --from: now, on the minute. */
 function nowOnTheMinute(): string {
   return String(Math.floor(Date.now() / 60_000) * 60);
+}
+
+function inFlagTerms(message: string): string {
+  return message.replace(
+    /\b(start_time|end_time|timezone|project_ids|recipients)\b/g,
+    (field) => FLAG_OF_FIELD[field] ?? field,
+  );
 }
 
 function usageError(message: string): number {
