@@ -69,8 +69,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     prepared = await prepare(values);
   } catch (error) {
-    if (error instanceof InputError)
-      return usageError(error.message.replace(/^[a-z_]+:/, `${FLAG_OF_FIELD[error.field] ?? error.field}:`));
+    if (error instanceof InputError) return usageError(inFlagTerms(error.message));
     if (error instanceof UsageError) return usageError(error.message);
     throw error;
   }
