@@ -26,7 +26,7 @@ export interface HandlerDeps {
   readonly mailer: (sender: string) => Mailer;
   /** Undefined without IDEMPOTENCY_TABLE: every run sends. */
   readonly sendOnce?: (tableName: string) => SendOnce;
-  /** Epoch ms; the only clock the handler reads. */
+  /** Epoch ms: the calendar clock that decides which day is "yesterday". */
   readonly now: () => number;
 }
 
@@ -36,12 +36,13 @@ export type ReportHandler = (event: unknown, context: Context) => Promise<Report
 export function makeHandler(deps: HandlerDeps): ReportHandler {
   const { logger } = deps;
   return async (event, context) => {
-    const startedAt = deps.now();
+    const startedAt = performance.now();
+    const elapsed = () => Math.round(performance.now() - startedAt);
     logger.addContext(context);
     try {
       const config = deps.config();
       const request = parseEvent(event, {
-        now: Math.floor(startedAt / 1000),
+        now: Math.floor(deps.now() / 1000),
         timeZone: config.timeZone,
         recipients: config.recipients,
       });
@@ -60,7 +61,8 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
         adminKey,
         concurrency: config.concurrency,
         requestTimeoutMs: config.requestTimeoutMs,
-        deadline: startedAt + context.getRemainingTimeInMillis() - SEND_RESERVE_MS,
+        // Wall-clock budget, independent of the injectable calendar clock.
+        deadline: Date.now() + context.getRemainingTimeInMillis() - SEND_RESERVE_MS,
         onEvent: (e) => {
           if (e.type === 'request') requests++;
           if (e.type === 'retry') {
@@ -82,13 +84,13 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
         queries: computed.requests,
         requests,
         retries,
-        fetch_ms: deps.now() - startedAt,
+        fetch_ms: elapsed(),
       });
       if (!request.dryRun) await deliver(request, computed, config, context, deps);
-      logger.info('report done', { duration_ms: deps.now() - startedAt });
+      logger.info('report done', { duration_ms: elapsed() });
       return result;
     } catch (error) {
-      logger.error('report failed', { error: safeError(error), duration_ms: deps.now() - startedAt });
+      logger.error('report failed', { error: safeError(error), duration_ms: elapsed() });
       throw error;
     }
   };
