@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, expectedRows, Harness, SAMPLE_LOG } from '../support/harness';
+import { ADMIN_KEY, expectedRows, Harness, SAMPLE_LOG, SECRET_ID } from '../support/harness';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const harness = new Harness();
@@ -110,6 +110,18 @@ describe('CLI: npm run report', () => {
     expect(run.stderr).toContain(message);
     expect(run.stderr).toContain('Usage: npm run report');
     expect(harness.usageApi.requests).toHaveLength(0);
+  });
+
+  it('reads the key from Secrets Manager with --secret-id', async () => {
+    const run = await report(
+      ['--from', '2026-11-01', '--to', '2026-11-02', '--json', '--secret-id', SECRET_ID],
+      {
+        OPENAI_ADMIN_KEY: '',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER as string,
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).total_sessions).toBe(total('2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z'));
   });
 
   it('exits 2 without a key', async () => {

@@ -205,6 +205,26 @@ describe('Handler: the admin key', () => {
     expect(JSON.stringify(error)).not.toContain('REVOKED');
   });
 
+  it('fails naming a secret that holds no usable key, before any API call', async () => {
+    harness.secrets.secrets.set('openai/bad-json', JSON.stringify({ user: 'x', password: 'y' }));
+    const error = await harness
+      .handler({ ADMIN_KEY_SECRET_ID: 'openai/bad-json' })({}, lambdaContext())
+      .catch((e) => e);
+    expect(error.name).toBe('SecretError');
+    expect(error.message).toContain('"openai/bad-json" is JSON without a key field');
+    expect(harness.usageApi.requests).toHaveLength(0);
+  });
+
+  it('stops at once on a 403 too', async () => {
+    harness.usageApi.inject('usage', { kind: 'status', status: 403 });
+    const error = await harness
+      .handler({ REPORT_TIMEZONE: 'UTC' })({}, lambdaContext())
+      .catch((e) => e);
+    expect(error.message).toBe('the OpenAI admin key was rejected (403)');
+    expect(harness.usageApi.usageRequests()).toHaveLength(1);
+    expect(await harness.ses.emails()).toHaveLength(0);
+  });
+
   it('is never logged on a successful run either', async () => {
     await harness.handler()({}, lambdaContext());
     expect(harness.logs()).toContain('report done');
