@@ -13,7 +13,7 @@ import { createMailer } from '../functions/report/adapters/mailer';
 import { createUsageApi } from '../functions/report/adapters/usage-api';
 import { DEFAULT_BASE_URL, DEFAULT_CONCURRENCY } from '../functions/report/config';
 import { isEmailAddress, parseEvent } from '../functions/report/core/event';
-import { renderDigest } from '../functions/report/core/render';
+import { digestMessage, renderDigest } from '../functions/report/core/render';
 import { InputError, ReportError } from '../functions/report/errors';
 import { computeReport } from '../functions/report/run-report';
 import { formatTable } from './terminal-table';
@@ -78,7 +78,8 @@ async function main(argv: string[]): Promise<number> {
     const usageApi = createUsageApi({ baseUrl, adminKey: await keySource(), concurrency });
     const logger = {
       info: () => {},
-      warn: (message: string) => process.stderr.write(`warning: ${message}\n`),
+      warn: (message: string, ...extra: Record<string, unknown>[]) =>
+        process.stderr.write(`warning: ${message}${extra[0]?.error ? ` (${extra[0].error})` : ''}\n`),
     };
     const showProgress = (done: number, total: number) => {
       if (total > 2)
@@ -91,19 +92,9 @@ async function main(argv: string[]): Promise<number> {
     );
     if (values.html) await writeFile(values.html, digest.html);
     if (values.send && sender) {
-      const messageId = await createMailer(new SESClient({}), sender).send({
-        to: request.recipients,
-        subject: digest.subject,
-        text: digest.text,
-        html: digest.html,
-        ...(digest.csv
-          ? {
-              attachments: [
-                { filename: 'code-interpreter-sessions.csv', contentType: 'text/csv', content: digest.csv },
-              ],
-            }
-          : {}),
-      });
+      const messageId = await createMailer(new SESClient({}), sender).send(
+        digestMessage(digest, request.recipients),
+      );
       process.stderr.write(`sent to ${request.recipients.join(', ')} (SES message ${messageId})\n`);
     }
     return 0;

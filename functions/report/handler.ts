@@ -10,7 +10,7 @@ import { createSendOnce, type SendOnce } from './adapters/send-once';
 import { createUsageApi, type UsageApi, type UsageApiOptions } from './adapters/usage-api';
 import { loadConfig, type ReportConfig } from './config';
 import { parseEvent, type ReportRequest } from './core/event';
-import { describeWindow, renderDigest } from './core/render';
+import { describeWindow, digestMessage, renderDigest } from './core/render';
 import type { ReportResult } from './core/report';
 import { computeReport } from './run-report';
 
@@ -105,20 +105,7 @@ async function deliver(
 ): Promise<void> {
   const digest = renderDigest(computed.result, request.timeZone, computed.trend);
   const mailer = deps.mailer(config.sender);
-  const send = () =>
-    mailer.send({
-      to: request.recipients,
-      subject: digest.subject,
-      text: digest.text,
-      html: digest.html,
-      ...(digest.csv
-        ? {
-            attachments: [
-              { filename: 'code-interpreter-sessions.csv', contentType: 'text/csv', content: digest.csv },
-            ],
-          }
-        : {}),
-    });
+  const send = () => mailer.send(digestMessage(digest, request.recipients));
   if (!config.idempotencyTable || !deps.sendOnce || !request.idempotencyKey) {
     const messageId = await send();
     deps.logger.info('email sent', {

@@ -1,4 +1,5 @@
 import { localDateOf, startOfLocalDay, type Window } from './local-time';
+import type { MimeMessage } from './mime';
 import type { ProjectRow, ProjectTrend, ReportResult, Trend } from './report';
 
 /** Rows shown in the body; past this the email points to the CSV attachment. */
@@ -12,6 +13,23 @@ export interface RenderedDigest {
   readonly html: string;
   /** Every project, when the body had to leave some out. */
   readonly csv?: string;
+}
+
+/** The message for a digest: both bodies, and the full CSV attached when the body is cut short. */
+export function digestMessage(digest: RenderedDigest, to: readonly string[]): Omit<MimeMessage, 'from'> {
+  return {
+    to,
+    subject: digest.subject,
+    text: digest.text,
+    html: digest.html,
+    ...(digest.csv
+      ? {
+          attachments: [
+            { filename: 'code-interpreter-sessions.csv', contentType: 'text/csv', content: digest.csv },
+          ],
+        }
+      : {}),
+  };
 }
 
 const formatCount = (n: number) => new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(n);
