@@ -111,6 +111,22 @@ describe('Faults that end in a clear error and no email', () => {
     expect(await harness.ses.emails()).toHaveLength(0);
   });
 
+  it('stops the other queries, retries included, once one query fails the run', async () => {
+    harness.usageApi.inject(
+      'usage',
+      { kind: 'status', status: 503, retryAfter: '1' },
+      { kind: 'status', status: 401 },
+    );
+    const year = { start_time: '2025-11-22', end_time: '2026-11-22' };
+    const error = await harness
+      .handler({ REPORT_TIMEZONE: 'UTC', USAGE_CONCURRENCY: '2' })(year, lambdaContext())
+      .catch((e: Error) => e);
+    expect((error as Error).message).toBe('the OpenAI admin key was rejected (401)');
+    // The 503'd query would have retried after a second; nothing else may start either.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(harness.usageApi.usageRequests()).toHaveLength(2);
+  });
+
   it.each([
     ['a cursor seen twice', [{ kind: 'pass' }, { kind: 'repeat-cursor' }], /repeated a next_page cursor/],
     ['has_more without next_page', [{ kind: 'missing-cursor' }], /has_more but gave no next_page/],

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { UsageQuery } from '../core/plan';
 import { MalformedPageError, parseUsagePage, type UsageBucket, type UsagePage } from '../core/usage-page';
 import { AuthError, PaginationError, UsageApiError } from '../errors';
@@ -16,8 +17,6 @@ export interface UsageApiOptions {
   readonly deadline?: number;
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
   /** Told about every request, retry and finished query (for logs and progress). */
   readonly onEvent?: (event: UsageApiEvent) => void;
 }
@@ -66,46 +65,51 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
   const requestTimeoutMs = options.requestTimeoutMs ?? 20_000;
   const baseDelayMs = options.baseDelayMs ?? 250;
   const maxDelayMs = options.maxDelayMs ?? 8_000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const random = options.random ?? Math.random;
   const emit = options.onEvent ?? (() => {});
   const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
   const headers = { Authorization: `Bearer ${options.adminKey}`, Accept: 'application/json' };
 
-  async function getJson(path: string, params: URLSearchParams): Promise<unknown> {
+  /** `cancel` stops the request and its retries, e.g. once another query has failed the run. */
+  async function getJson(path: string, params: URLSearchParams, cancel?: AbortSignal): Promise<unknown> {
     const url = `${options.baseUrl}${path}?${params}`;
     let lastReason = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      cancel?.throwIfAborted();
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       emit({ type: 'request', path, attempt });
       try {
-        return await requestOnce(url, Math.min(requestTimeoutMs, remaining));
+        return await requestOnce(url, Math.min(requestTimeoutMs, remaining), cancel);
       } catch (error) {
         if (!(error instanceof RetryableError)) throw error;
         lastReason = error.message;
         if (attempt === maxAttempts) break;
         // Full jitter spreads retries of concurrent chunks; Retry-After, when given, is a floor.
-        const backoff = random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+        const backoff = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
         const delayMs = Math.max(backoff, error.retryAfterMs ?? 0);
         if (Date.now() + delayMs >= deadline) {
           lastReason += '; no time left to retry before the deadline';
           break;
         }
         emit({ type: 'retry', path, attempt, delayMs: Math.round(delayMs), reason: error.message });
-        await sleep(delayMs);
+        await sleep(delayMs, undefined, { signal: cancel });
       }
     }
     throw new UsageApiError(`GET ${path} failed: ${lastReason || 'no time left before the deadline'}`);
   }
 
-  async function requestOnce(url: string, timeoutMs: number): Promise<unknown> {
+  async function requestOnce(url: string, timeoutMs: number, cancel?: AbortSignal): Promise<unknown> {
     let response: Response;
     let text: string;
+    const timeout = AbortSignal.timeout(timeoutMs);
     try {
-      response = await fetchImpl(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetchImpl(url, {
+        headers,
+        signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout,
+      });
       text = await response.text();
     } catch (error) {
+      if (cancel?.aborted) throw cancel.reason;
       const name = error instanceof Error ? error.name : 'Error';
       const reason =
         name === 'TimeoutError' || name === 'AbortError'
@@ -131,14 +135,14 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
     }
   }
 
-  async function* pagesOf(query: UsageQuery): AsyncGenerator<UsagePage> {
+  async function* pagesOf(query: UsageQuery, cancel: AbortSignal): AsyncGenerator<UsagePage> {
     const maxPages = query.limit * PAGES_PER_BUCKET_ALLOWANCE + 1;
     const seen = new Set<string>();
     let cursor: string | undefined;
     for (let pageNumber = 1; ; pageNumber++) {
       const params = queryParams(query);
       if (cursor !== undefined) params.set('page', cursor);
-      const body = await getJson('/organization/usage/code_interpreter_sessions', params);
+      const body = await getJson('/organization/usage/code_interpreter_sessions', params, cancel);
       let page: UsagePage;
       try {
         page = parseUsagePage(body);
@@ -167,10 +171,10 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
     }
   }
 
-  async function fetchQuery(query: UsageQuery): Promise<UsageBucket[]> {
+  async function fetchQuery(query: UsageQuery, cancel: AbortSignal): Promise<UsageBucket[]> {
     const buckets: UsageBucket[] = [];
     let pages = 0;
-    for await (const page of pagesOf(query)) {
+    for await (const page of pagesOf(query, cancel)) {
       pages++;
       buckets.push(...page.buckets);
     }
@@ -181,12 +185,19 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
   return {
     async fetchUsage(queries, onProgress) {
       let done = 0;
-      const results = await mapWithConcurrency(queries, concurrency, async (query) => {
-        const buckets = await fetchQuery(query);
-        onProgress?.(++done, queries.length);
-        return buckets;
-      });
-      return results.flat();
+      // The first failure fails the report: stop the other queries rather than let them retry on.
+      const cancel = new AbortController();
+      try {
+        const results = await mapWithConcurrency(queries, concurrency, async (query) => {
+          const buckets = await fetchQuery(query, cancel.signal);
+          onProgress?.(++done, queries.length);
+          return buckets;
+        });
+        return results.flat();
+      } catch (error) {
+        cancel.abort(error);
+        throw error;
+      }
     },
 
     async listProjectNames() {

@@ -95,8 +95,7 @@ export function parseEvent(event: unknown, defaults: EventDefaults): ReportReque
         throw new InputError(key, 'is not a known field (did you mean start_time?)');
     }
   }
-  const { date } = previousLocalDay(reference, timeZone);
-  const window = localDayWindow(date, timeZone);
+  const { date, window } = previousLocalDay(reference, timeZone);
   const trendWindows = Array.from({ length: TREND_DAYS }, (_, i) =>
     localDayWindow(addDays(date, i - TREND_DAYS), timeZone),
   );
