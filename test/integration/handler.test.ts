@@ -225,6 +225,25 @@ describe('Handler: the admin key', () => {
     expect(await harness.ses.emails()).toHaveLength(0);
   });
 
+  it('logs structured JSON: the window, the plan, requests, retries and durations', async () => {
+    harness.output.length = 0;
+    await harness.handler()({}, lambdaContext());
+    const lines = harness
+      .logs()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line));
+    const find = (message: string) => lines.find((line) => line.message === message);
+    expect(find('report requested')).toMatchObject({
+      level: 'INFO',
+      period: '2026-11-22',
+      time_zone: 'Europe/Berlin',
+    });
+    expect(find('usage plan')).toMatchObject({ windows: 8, queries: 2, buckets: 192 });
+    expect(find('report computed')).toMatchObject({ queries: 2, requests: 3, retries: 0 });
+    expect(find('report done')?.duration_ms).toBeTypeOf('number');
+  });
+
   it('is never logged on a successful run either', async () => {
     await harness.handler()({}, lambdaContext());
     expect(harness.logs()).toContain('report done');

@@ -122,7 +122,7 @@ describe('Function: buildMimeMessage', () => {
       text: 'plain ✓',
       html: '<p>html ✓</p>',
     });
-    expect(raw).toContain('To: b@example.com, c@example.com');
+    expect(raw).toContain('To: b@example.com,\r\n c@example.com');
     expect(raw).toContain('multipart/alternative');
     expect(raw).not.toContain('multipart/mixed');
     const parts = raw.split(/\r\n------=_usage_digest_alt(?:--)?\r\n/).slice(1, 3);
@@ -133,7 +133,16 @@ describe('Function: buildMimeMessage', () => {
   });
 
   it('encodes a non-ASCII subject as an RFC 2047 word', () => {
-    expect(encodeHeader('Sessions 2026-11-01 – 2026-11-07')).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=$/);
+    const subject =
+      'Code interpreter sessions 2026-11-01 – 2026-11-07 (America/Argentina/Buenos_Aires): 1,234';
+    const words = encodeHeader(subject).split('\r\n ');
+    expect(words.length).toBeGreaterThan(1);
+    for (const word of words) {
+      expect(word).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=$/);
+      expect(word.length).toBeLessThanOrEqual(75);
+    }
+    const decoded = words.map((w) => Buffer.from(w.slice(10, -2), 'base64').toString('utf8')).join('');
+    expect(decoded).toBe(subject);
     expect(encodeHeader('plain')).toBe('plain');
   });
 });

@@ -33,7 +33,8 @@ export function buildMimeMessage(message: MimeMessage): string {
   ];
   const headers = [
     `From: ${message.from}`,
-    `To: ${message.to.join(', ')}`,
+    // Folded: 50 recipients would pass the 998-character line limit of RFC 5322.
+    `To: ${message.to.join(',\r\n ')}`,
     `Subject: ${encodeHeader(message.subject)}`,
     'MIME-Version: 1.0',
   ];
@@ -67,10 +68,23 @@ function part(contentType: string, content: string, disposition?: string): strin
   ];
 }
 
-/** RFC 2047 encoded-word when the header has anything beyond printable ASCII. */
+/**
+ * RFC 2047 encoded-words when the header has anything beyond printable ASCII, each under the
+ * 75-character limit and never splitting a character, folded onto continuation lines.
+ */
 export function encodeHeader(value: string): string {
   if (/^[\x20-\x7e]*$/.test(value)) return value;
-  return `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+  const words: string[] = [];
+  let chunk = '';
+  for (const char of value) {
+    if (Buffer.byteLength(chunk + char, 'utf8') > 45) {
+      words.push(chunk);
+      chunk = '';
+    }
+    chunk += char;
+  }
+  words.push(chunk);
+  return words.map((word) => `=?UTF-8?B?${Buffer.from(word, 'utf8').toString('base64')}?=`).join('\r\n ');
 }
 
 function wrap(text: string, width: number): string[] {
