@@ -72,7 +72,18 @@ export class ReportStack extends Stack {
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchLogsToEncryptTheReportLogGroup',
         principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        // The documented kms:Encrypt*, Decrypt*, ReEncrypt*, GenerateDataKey*, Describe*, spelled out.
+        actions: [
+          'kms:Encrypt',
+          'kms:Decrypt',
+          'kms:ReEncryptFrom',
+          'kms:ReEncryptTo',
+          'kms:GenerateDataKey',
+          'kms:GenerateDataKeyWithoutPlaintext',
+          'kms:GenerateDataKeyPair',
+          'kms:GenerateDataKeyPairWithoutPlaintext',
+          'kms:DescribeKey',
+        ],
         resources: ['*'],
         conditions: {
           ArnEquals: {

@@ -260,6 +260,30 @@ describe('Stack: ReportStack', () => {
       RetentionInDays: 90,
       KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
     });
+    // CloudWatch Logs may use the key for this log group only.
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+            Condition: {
+              ArnEquals: {
+                'kms:EncryptionContext:aws:logs:arn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':logs:eu-west-1:123456789012:log-group:/usage-digest/UsageDigest/report',
+                    ],
+                  ],
+                },
+              },
+            },
+          }),
+        ]),
+      },
+    });
   });
 
   it('creates the idempotency table on demand, with TTL, point-in-time recovery and encryption', () => {
