@@ -15,9 +15,7 @@ export interface UsageApiOptions {
   readonly requestTimeoutMs?: number;
   /** Epoch ms after which no request starts and no retry is scheduled. */
   readonly deadline?: number;
-  readonly baseDelayMs?: number;
-  readonly maxDelayMs?: number;
-  /** Told about every request, retry and finished query (for logs and progress). */
+  /** Told about every request and retry (for logs). */
   readonly onEvent?: (event: UsageApiEvent) => void;
 }
 
@@ -29,9 +27,7 @@ export type UsageApiEvent =
       readonly attempt: number;
       readonly delayMs: number;
       readonly reason: string;
-    }
-  | { readonly type: 'page'; readonly query: UsageQuery; readonly page: number }
-  | { readonly type: 'query-done'; readonly query: UsageQuery; readonly pages: number };
+    };
 
 export interface UsageApi {
   /** Every bucket of every query, all pages followed, queries run concurrently. */
@@ -47,6 +43,9 @@ export interface UsageApi {
 const PAGES_PER_BUCKET_ALLOWANCE = 50;
 const MAX_PROJECT_PAGES = 1_000;
 const PROJECTS_PAGE_SIZE = 100;
+/** Backoff: full jitter under 250 ms · 2^(attempt-1), capped at 8 s. */
+const BASE_DELAY_MS = 250;
+const MAX_DELAY_MS = 8_000;
 
 class RetryableError extends Error {
   constructor(
@@ -63,8 +62,6 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
   const concurrency = options.concurrency ?? 8;
   const maxAttempts = options.maxAttempts ?? 5;
   const requestTimeoutMs = options.requestTimeoutMs ?? 20_000;
-  const baseDelayMs = options.baseDelayMs ?? 250;
-  const maxDelayMs = options.maxDelayMs ?? 8_000;
   const emit = options.onEvent ?? (() => {});
   const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
   const headers = { Authorization: `Bearer ${options.adminKey}`, Accept: 'application/json' };
@@ -85,7 +82,7 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
         lastReason = error.message;
         if (attempt === maxAttempts) break;
         // Full jitter spreads retries of concurrent chunks; Retry-After, when given, is a floor.
-        const backoff = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+        const backoff = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
         const delayMs = Math.max(backoff, error.retryAfterMs ?? 0);
         if (Date.now() + delayMs >= deadline) {
           lastReason += '; no time left to retry before the deadline';
@@ -151,7 +148,6 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
           throw new UsageApiError(`the usage API sent a malformed page: ${error.message}`);
         throw error;
       }
-      emit({ type: 'page', query, page: pageNumber });
       yield page;
       if (!page.hasMore) return;
       if (page.nextPage === null)
@@ -173,12 +169,7 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
 
   async function fetchQuery(query: UsageQuery, cancel: AbortSignal): Promise<UsageBucket[]> {
     const buckets: UsageBucket[] = [];
-    let pages = 0;
-    for await (const page of pagesOf(query, cancel)) {
-      pages++;
-      buckets.push(...page.buckets);
-    }
-    emit({ type: 'query-done', query, pages });
+    for await (const page of pagesOf(query, cancel)) buckets.push(...page.buckets);
     return buckets;
   }
 
