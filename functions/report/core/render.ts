@@ -32,7 +32,8 @@ export function digestMessage(digest: RenderedDigest, to: readonly string[]): Om
   };
 }
 
-const formatCount = (n: number) => new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(n);
+const COUNT_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const formatCount = (n: number) => COUNT_FORMAT.format(n);
 
 /** `2026-11-21`, `2026-11-01 – 2026-11-07`, or date-times when the window is not whole local days. */
 export function describeWindow(window: Window, timeZone: string): string {
