@@ -36,6 +36,11 @@ async function main(): Promise<void> {
       event: { time: new Date((end + 7 * 3600) * 1000).toISOString() },
       timeZone: 'UTC',
     },
+    {
+      name: '1 day Asia/Kolkata (the daily run, with 7 trend days)',
+      event: { time: new Date((end + 7 * 3600) * 1000).toISOString() },
+      timeZone: 'Asia/Kolkata',
+    },
     { name: '31 days UTC', event: { start_time: iso(end - 31 * DAY), end_time: iso(end) }, timeZone: 'UTC' },
     {
       name: '365 days UTC',

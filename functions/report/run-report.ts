@@ -1,5 +1,5 @@
 import type { UsageApi } from './adapters/usage-api';
-import { tallyByWindow } from './core/aggregate';
+import { tallyBySegment } from './core/aggregate';
 import type { ReportRequest } from './core/event';
 import { planQueries } from './core/plan';
 import { buildReport, buildTrend, type ReportResult, type Trend } from './core/report';
@@ -26,7 +26,7 @@ export async function computeReport(
   onProgress?: (done: number, total: number) => void,
 ): Promise<ComputedReport> {
   const windows = [...request.trendWindows, request.window];
-  const queries = planQueries(windows, request.projectIds);
+  const { queries, segments } = planQueries(windows, request.projectIds);
   logger.info('usage plan', {
     window: request.window,
     time_zone: request.timeZone,
@@ -38,9 +38,8 @@ export async function computeReport(
     logger.warn('project names unavailable; the report shows project ids', { error: describe(error) });
     return new Map<string, string>();
   });
-  const buckets = await usageApi.fetchUsage(queries, onProgress);
-  const { totals, outside } = tallyByWindow(buckets, windows);
-  if (outside > 0) logger.warn('the usage API returned sessions outside the planned windows', { outside });
+  const fetched = await usageApi.fetchUsage(queries, onProgress);
+  const totals = tallyBySegment(fetched, segments, windows.length);
   const dayTotals = totals.at(-1) ?? new Map();
   const result = buildReport({ window: request.window, totals: dayTotals, names: await names });
   const trend = request.kind === 'daily' ? buildTrend(result.projects, totals.slice(0, -1)) : undefined;

@@ -114,6 +114,36 @@ describe('Handler: scheduled daily report', () => {
     expect([result.start_time, result.end_time]).toEqual([day.start, day.end]);
     expect(withoutNames(result.projects)).toEqual(sortRows(expectedRows(day.start, day.end)));
   });
+
+  it('gives a :30 zone exact trend figures too, in one batch of queries', async () => {
+    await harness.handler({ REPORT_TIMEZONE: 'Asia/Kolkata' })(
+      scheduledEvent('2026-11-23T02:00:00Z'),
+      lambdaContext(),
+    );
+    const total = (date: string) => {
+      const window = localDayWindow(date, 'Asia/Kolkata');
+      return expectedRows(window.start, window.end).reduce((sum, row) => sum + row.num_sessions, 0);
+    };
+    const history = [
+      '2026-11-15',
+      '2026-11-16',
+      '2026-11-17',
+      '2026-11-18',
+      '2026-11-19',
+      '2026-11-20',
+      '2026-11-21',
+    ];
+    const mean = Math.round((history.reduce((sum, date) => sum + total(date), 0) / 7) * 10) / 10;
+    const [email] = await harness.ses.emails();
+    expect(email?.subject).toBe(
+      `Code interpreter sessions 2026-11-22 (Asia/Kolkata): ${total('2026-11-22').toLocaleString('en-US')}`,
+    );
+    expect(email?.body.text).toContain(
+      `Previous day: ${total('2026-11-21').toLocaleString('en-US')}; 7-day average: ${mean.toLocaleString('en-US')}`,
+    );
+    // Two hourly queries across the eight days, nine minute queries at the eight midnights' edges.
+    expect(harness.usageApi.usageRequests()).toHaveLength(11);
+  });
 });
 
 describe('Handler: manual range', () => {

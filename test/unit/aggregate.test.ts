@@ -1,38 +1,59 @@
 import { describe, expect, it } from 'vitest';
-import { tallyByWindow } from '../../functions/report/core/aggregate';
+import { tallyBySegment } from '../../functions/report/core/aggregate';
 import { buildReport, buildTrend } from '../../functions/report/core/report';
 import { parseUsagePage } from '../../functions/report/core/usage-page';
 
 const day = (n: number) => ({ start: n * 86_400, end: (n + 1) * 86_400 });
 
-describe('Function: tallyByWindow', () => {
-  it('adds a bucket split across pages once per row, and keeps nulls apart', () => {
-    const pages = [
-      { start_time: 0, end_time: 3600, results: [{ project_id: 'a', num_sessions: 2 }] },
-      // the same bucket continued on the next page
+describe('Function: tallyBySegment', () => {
+  it('adds a bucket split across pages once per row, keeps nulls apart, ignores unclaimed buckets', () => {
+    const segments = [
+      { width: '1h' as const, start: 0, end: 7_200, window: 1 },
+      { width: '1d' as const, start: 86_400, end: 172_800, window: 0 },
+      { width: '1h' as const, start: 10_800, end: 14_400, window: 0 },
+    ];
+    const fetched = [
       {
-        start_time: 0,
-        end_time: 3600,
-        results: [
-          { project_id: null, num_sessions: 5 },
-          { project_id: 'b', num_sessions: 1 },
+        width: '1h' as const,
+        buckets: [
+          { start_time: 0, end_time: 3600, results: [{ project_id: 'a', num_sessions: 2 }] },
+          // the same bucket continued on the next page
+          {
+            start_time: 0,
+            end_time: 3600,
+            results: [
+              { project_id: null, num_sessions: 5 },
+              { project_id: 'b', num_sessions: 1 },
+            ],
+          },
+          // a gap hour the query ran across: no segment claims it
+          { start_time: 7_200, end_time: 10_800, results: [{ project_id: 'a', num_sessions: 100 }] },
+          { start_time: 10_800, end_time: 14_400, results: [{ project_id: 'a', num_sessions: 3 }] },
         ],
       },
-      { start_time: 86_400, end_time: 90_000, results: [{ project_id: 'a', num_sessions: 7 }] },
       {
-        start_time: 10 * 86_400,
-        end_time: 10 * 86_400 + 60,
-        results: [{ project_id: 'a', num_sessions: 3 }],
+        width: '1d' as const,
+        buckets: [{ start_time: 86_400, end_time: 172_800, results: [{ project_id: 'a', num_sessions: 7 }] }],
       },
     ];
-    const { totals, outside } = tallyByWindow(pages, [day(1), day(0)]);
+    const totals = tallyBySegment(fetched, segments, 2);
     expect([...(totals[1] ?? [])]).toEqual([
       ['a', 2],
       [null, 5],
       ['b', 1],
     ]);
-    expect([...(totals[0] ?? [])]).toEqual([['a', 7]]);
-    expect(outside).toBe(3);
+    expect([...(totals[0] ?? [])]).toEqual([['a', 10]]);
+  });
+
+  it('counts a bucket only in a segment of its own width', () => {
+    const segments = [{ width: '1d' as const, start: 0, end: 86_400, window: 0 }];
+    const hourly = [
+      {
+        width: '1h' as const,
+        buckets: [{ start_time: 0, end_time: 3600, results: [{ project_id: 'a', num_sessions: 1 }] }],
+      },
+    ];
+    expect(tallyBySegment(hourly, segments, 1)[0]?.size).toBe(0);
   });
 });
 

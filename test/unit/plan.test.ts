@@ -51,20 +51,47 @@ describe('Function: alignedSegments', () => {
 describe('Function: planQueries', () => {
   it('cuts 365 UTC days into 12 queries of at most 31 daily buckets', () => {
     const start = at('2025-11-22T00:00:00Z');
-    const queries = planQueries([{ start, end: start + 365 * 86_400 }]);
-    expect(queries).toHaveLength(12);
+    const { queries } = planQueries([{ start, end: start + 365 * 86_400 }]);
     expect(queries.map((q) => q.limit)).toEqual([31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 24]);
     expect(queries.every((q) => q.width === '1d')).toBe(true);
   });
 
   it('merges eight consecutive Berlin days into hourly chunks of at most 168', () => {
-    const days = ['2026-11-14', '2026-11-15', '2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19'];
-    const windows = [...days, '2026-11-20', '2026-11-21'].map((d) => localDayWindow(d, 'Europe/Berlin'));
-    const queries = planQueries(windows, ['proj_a']);
+    const dates = ['2026-11-14', '2026-11-15', '2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19'];
+    const windows = [...dates, '2026-11-20', '2026-11-21'].map((d) => localDayWindow(d, 'Europe/Berlin'));
+    const { queries, segments } = planQueries(windows, ['proj_a']);
     expect(queries.map((q) => [q.width, q.limit])).toEqual([
       ['1h', 168],
       ['1h', 24],
     ]);
     expect(queries[0]?.projectIds).toEqual(['proj_a']);
+    expect(segments.map((s) => s.window)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('runs hourly queries across the hours a :30 midnight splits, leaving those to minute queries', () => {
+    const dates = ['2026-11-14', '2026-11-15', '2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19'];
+    const windows = [...dates, '2026-11-20', '2026-11-21'].map((d) => localDayWindow(d, 'Asia/Kolkata'));
+    const { queries, segments } = planQueries(windows);
+    // Hours in two queries instead of eight, and nine minute queries at the midnights.
+    expect(queries.filter((q) => q.width === '1h').map((q) => q.limit)).toEqual([168, 23]);
+    expect(queries.filter((q) => q.width === '1m').map((q) => q.limit)).toEqual([
+      30, 60, 60, 60, 60, 60, 60, 60, 30,
+    ]);
+    // The split hours are fetched but no segment claims them.
+    const splitHour = { start: at('2026-11-14T18:00:00Z'), end: at('2026-11-14T19:00:00Z') };
+    expect(
+      segments.some((s) => s.width === '1h' && s.start <= splitHour.start && splitHour.end <= s.end),
+    ).toBe(false);
+  });
+
+  it('never lets a query exceed one page, however segments are spaced', () => {
+    const windows = ['2026-03-28', '2026-03-29', '2026-03-30'].map((d) =>
+      localDayWindow(d, 'Australia/Adelaide'),
+    );
+    for (const query of planQueries(windows).queries) {
+      expect(query.limit).toBeLessThanOrEqual({ '1d': 31, '1h': 168, '1m': 1440 }[query.width]);
+      expect(query.start % BUCKET_SECONDS[query.width]).toBe(0);
+      expect(query.end - query.start).toBe(query.limit * BUCKET_SECONDS[query.width]);
+    }
   });
 });

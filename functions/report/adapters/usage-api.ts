@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FetchedBuckets } from '../core/aggregate';
 import type { UsageQuery } from '../core/plan';
 import { MalformedPageError, parseUsagePage, type UsageBucket, type UsagePage } from '../core/usage-page';
 import { AuthError, PaginationError, UsageApiError } from '../errors';
@@ -34,7 +35,7 @@ export interface UsageApi {
   fetchUsage(
     queries: readonly UsageQuery[],
     onProgress?: (done: number, total: number) => void,
-  ): Promise<UsageBucket[]>;
+  ): Promise<FetchedBuckets[]>;
   /** Project id → name, archived projects included. */
   listProjectNames(): Promise<Map<string, string>>;
 }
@@ -179,12 +180,11 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
       // The first failure fails the report: stop the other queries rather than let them retry on.
       const cancel = new AbortController();
       try {
-        const results = await mapWithConcurrency(queries, concurrency, async (query) => {
+        return await mapWithConcurrency(queries, concurrency, async (query) => {
           const buckets = await fetchQuery(query, cancel.signal);
           onProgress?.(++done, queries.length);
-          return buckets;
+          return { width: query.width, buckets };
         });
-        return results.flat();
       } catch (error) {
         cancel.abort(error);
         throw error;

@@ -1,46 +1,58 @@
-import type { Window } from './local-time';
+import { BUCKET_SECONDS, type BucketWidth, type PlannedSegment } from './plan';
 import type { UsageBucket } from './usage-page';
 
 /** Sessions per project id; the key `null` holds usage not attributed to a project. */
 export type ProjectTotals = Map<string | null, number>;
 
-/**
- * Adds every row of every bucket to the window that holds the bucket's start. The query plan
- * guarantees that each bucket lies inside exactly one window; a bucket split across pages simply
- * contributes its rows from each page once. Returns one map per window, plus what fell outside.
- */
-export function tallyByWindow(
-  buckets: Iterable<UsageBucket>,
-  windows: readonly Window[],
-): { totals: ProjectTotals[]; outside: number } {
-  const sorted = windows
-    .map((window, index) => ({ window, index }))
-    .sort((a, b) => a.window.start - b.window.start);
-  const totals = windows.map((): ProjectTotals => new Map());
-  let outside = 0;
-  for (const bucket of buckets) {
-    const target = findWindow(sorted, bucket.start_time);
-    for (const row of bucket.results) {
-      if (target === undefined) {
-        outside += row.num_sessions;
-        continue;
-      }
-      const map = totals[target] as ProjectTotals;
-      map.set(row.project_id, (map.get(row.project_id) ?? 0) + row.num_sessions);
-    }
-  }
-  return { totals, outside };
+/** The buckets one query returned, all pages together, with the width it asked for. */
+export interface FetchedBuckets {
+  readonly width: BucketWidth;
+  readonly buckets: readonly UsageBucket[];
 }
 
-function findWindow(sorted: readonly { window: Window; index: number }[], time: number): number | undefined {
+/**
+ * Adds every row of every bucket to the window whose planned segment of that width holds the
+ * bucket. A bucket split across pages contributes its rows from each page once; a bucket no
+ * segment claims (a gap a query ran across) is ignored. Returns one map per window.
+ */
+export function tallyBySegment(
+  fetched: Iterable<FetchedBuckets>,
+  segments: readonly PlannedSegment[],
+  windowCount: number,
+): ProjectTotals[] {
+  const totals = Array.from({ length: windowCount }, (): ProjectTotals => new Map());
+  const byWidth = new Map<BucketWidth, PlannedSegment[]>();
+  for (const segment of [...segments].sort((a, b) => a.start - b.start)) {
+    const list = byWidth.get(segment.width) ?? [];
+    list.push(segment);
+    byWidth.set(segment.width, list);
+  }
+  for (const { width, buckets } of fetched) {
+    const candidates = byWidth.get(width) ?? [];
+    for (const bucket of buckets) {
+      const segment = findSegment(candidates, bucket.start_time, BUCKET_SECONDS[width]);
+      if (!segment) continue;
+      const map = totals[segment.window] as ProjectTotals;
+      for (const row of bucket.results)
+        map.set(row.project_id, (map.get(row.project_id) ?? 0) + row.num_sessions);
+    }
+  }
+  return totals;
+}
+
+function findSegment(
+  sorted: readonly PlannedSegment[],
+  start: number,
+  size: number,
+): PlannedSegment | undefined {
   let low = 0;
   let high = sorted.length - 1;
   while (low <= high) {
     const mid = (low + high) >> 1;
-    const { window, index } = sorted[mid] as { window: Window; index: number };
-    if (time < window.start) high = mid - 1;
-    else if (time >= window.end) low = mid + 1;
-    else return index;
+    const segment = sorted[mid] as PlannedSegment;
+    if (start < segment.start) high = mid - 1;
+    else if (start >= segment.end) low = mid + 1;
+    else return start + size <= segment.end ? segment : undefined;
   }
   return undefined;
 }

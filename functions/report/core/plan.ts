@@ -60,38 +60,71 @@ export function alignedSegments(window: Window): Segment[] {
   return segments.sort((a, b) => a.start - b.start);
 }
 
-/**
- * Plans the requests for one or more windows. Each window is decomposed on its own, so every
- * bucket lies inside exactly one window and can be attributed to it; touching segments of the same
- * width are then merged and cut into chunks of at most the API's page size.
- */
-export function planQueries(windows: readonly Window[], projectIds?: readonly string[]): UsageQuery[] {
-  const segments = windows.flatMap(alignedSegments).sort((a, b) => a.start - b.start);
-  const merged: Segment[] = [];
-  for (const segment of segments) {
-    const last = merged.at(-1);
-    if (last && last.width === segment.width && last.end === segment.start) {
-      merged[merged.length - 1] = { ...last, end: segment.end };
-    } else {
-      merged.push(segment);
-    }
-  }
-  return merged.flatMap((segment) => chunkSegment(segment, projectIds));
+/** A segment of one window's decomposition: the buckets of `width` inside it count for that window. */
+export interface PlannedSegment extends Segment {
+  /** Index into the planned windows. */
+  readonly window: number;
 }
 
-function chunkSegment(segment: Segment, projectIds?: readonly string[]): UsageQuery[] {
-  const size = BUCKET_SECONDS[segment.width];
-  const step = MAX_BUCKETS_PER_PAGE[segment.width] * size;
-  const queries: UsageQuery[] = [];
-  for (let start = segment.start; start < segment.end; start += step) {
-    const end = Math.min(start + step, segment.end);
-    queries.push({
-      width: segment.width,
-      start,
-      end,
-      limit: (end - start) / size,
-      ...(projectIds?.length ? { projectIds } : {}),
-    });
+export interface UsagePlan {
+  readonly queries: readonly UsageQuery[];
+  /** What each returned bucket counts for; buckets outside every segment of their width are ignored. */
+  readonly segments: readonly PlannedSegment[];
+}
+
+/**
+ * Plans the requests for one or more windows. Each window is decomposed on its own, so every
+ * counted bucket lies inside exactly one window. Segments of one width are then covered with
+ * queries of at most one page each: a query may run across a short gap between segments
+ * (the hour a :30 zone's midnight splits, covered by minute buckets), and the gap's buckets,
+ * which no segment claims, are ignored. That keeps a daily run with trend days in one batch.
+ */
+export function planQueries(windows: readonly Window[], projectIds?: readonly string[]): UsagePlan {
+  const segments = windows.flatMap((window, index) =>
+    alignedSegments(window).map((segment): PlannedSegment => ({ ...segment, window: index })),
+  );
+  const queries = WIDTHS_COARSE_TO_FINE.flatMap((width) =>
+    coverWithQueries(
+      segments.filter((s) => s.width === width).sort((a, b) => a.start - b.start),
+      width,
+      projectIds,
+    ),
+  );
+  return { queries, segments };
+}
+
+/**
+ * Joins segments into runs, bridging a gap when it is no longer than the segments on either side
+ * (so the ignored buckets never outnumber the useful ones), then cuts runs into one-page queries.
+ */
+function coverWithQueries(
+  segments: readonly Segment[],
+  width: BucketWidth,
+  projectIds?: readonly string[],
+): UsageQuery[] {
+  const runs: { start: number; end: number }[] = [];
+  let previousLength = 0;
+  for (const segment of segments) {
+    const run = runs.at(-1);
+    const length = segment.end - segment.start;
+    if (run && segment.start - run.end <= Math.min(previousLength, length)) run.end = segment.end;
+    else runs.push({ start: segment.start, end: segment.end });
+    previousLength = length;
   }
-  return queries;
+  const size = BUCKET_SECONDS[width];
+  const step = MAX_BUCKETS_PER_PAGE[width] * size;
+  return runs.flatMap((run) => {
+    const queries: UsageQuery[] = [];
+    for (let start = run.start; start < run.end; start += step) {
+      const end = Math.min(start + step, run.end);
+      queries.push({
+        width,
+        start,
+        end,
+        limit: (end - start) / size,
+        ...(projectIds?.length ? { projectIds } : {}),
+      });
+    }
+    return queries;
+  });
 }
