@@ -7,7 +7,6 @@ import {
   lambdaContext,
   RECIPIENTS,
   SAMPLE_LOG,
-  SECRET_ID,
   SENDER,
   scheduledEvent,
 } from '../support/harness';
@@ -279,9 +278,5 @@ describe('Handler: the admin key', () => {
     expect(harness.logs()).toContain('report done');
     expect(harness.logs()).not.toContain(ADMIN_KEY);
     for (const email of await harness.ses.emails()) expect(JSON.stringify(email)).not.toContain(ADMIN_KEY);
-  });
-
-  it('uses the secret id the environment names', () => {
-    expect(harness.env().ADMIN_KEY_SECRET_ID).toBe(SECRET_ID);
   });
 });
