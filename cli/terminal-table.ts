@@ -1,4 +1,4 @@
-import { describeWindow } from '../functions/report/core/render';
+import { barLength, describeWindow, formatShare } from '../functions/report/core/render';
 import type { ReportResult, Trend } from '../functions/report/core/report';
 
 const BAR = 24;
@@ -14,8 +14,8 @@ export function formatTable(result: ReportResult, timeZone: string, trend?: Tren
       p.project_id === null ? '(unattributed)' : (p.project_name ?? p.project_id),
       p.project_id ?? '—',
       count(p.num_sessions),
-      result.total_sessions ? `${((p.num_sessions / result.total_sessions) * 100).toFixed(1)}%` : '0%',
-      '█'.repeat(top ? Math.max(1, Math.round((p.num_sessions / top) * BAR)) : 0),
+      formatShare(p.num_sessions, result.total_sessions),
+      '█'.repeat(barLength(p.num_sessions, top, BAR)),
       t
         ? `${delta && delta > 0 ? '+' : ''}${count(delta ?? 0)} / avg ${count(t.seven_day_mean_sessions)}`
         : '',

@@ -1,7 +1,5 @@
 import { type SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
-import { buildMimeMessage, type MimeMessage } from '../core/mime';
-
-export type OutgoingEmail = Omit<MimeMessage, 'from'>;
+import { buildMimeMessage, type OutgoingEmail } from '../core/mime';
 
 export interface Mailer {
   /** Sends one message to all recipients; resolves with SES's message id. */

@@ -4,6 +4,9 @@ export interface MimeAttachment {
   readonly content: string;
 }
 
+/** A message before the sender is set: what the report composes and the mailer sends. */
+export type OutgoingEmail = Omit<MimeMessage, 'from'>;
+
 export interface MimeMessage {
   readonly from: string;
   readonly to: readonly string[];

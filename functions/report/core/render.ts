@@ -1,5 +1,5 @@
 import { localDateOf, startOfLocalDay, type Window } from './local-time';
-import type { MimeMessage } from './mime';
+import type { OutgoingEmail } from './mime';
 import type { ProjectRow, ProjectTrend, ReportResult, Trend } from './report';
 
 /** Rows shown in the body; past this the email points to the CSV attachment. */
@@ -16,7 +16,7 @@ export interface RenderedDigest {
 }
 
 /** The message for a digest: both bodies, and the full CSV attached when the body is cut short. */
-export function digestMessage(digest: RenderedDigest, to: readonly string[]): Omit<MimeMessage, 'from'> {
+export function digestMessage(digest: RenderedDigest, to: readonly string[]): OutgoingEmail {
   return {
     to,
     subject: digest.subject,
@@ -100,26 +100,33 @@ function bodyRows(report: ReportResult, reportTrend?: Trend): BodyRow[] {
   return unattributed ? [...shown, unattributed] : shown;
 }
 
-const share = (count: number, total: number) =>
+/** A project's share of the total, to one decimal. */
+export const formatShare = (count: number, total: number) =>
   total === 0 ? '0%' : `${((count / total) * 100).toFixed(1)}%`;
+
+/** Length of a project's bar, scaled to the top project; any usage shows at least one unit. */
+export const barLength = (count: number, top: number, width: number) =>
+  top === 0 ? 0 : Math.max(1, Math.round((count / top) * width));
 
 function displayName(project: ProjectRow): string {
   if (project.project_id === null) return UNATTRIBUTED;
   return project.project_name ?? project.project_id;
 }
 
-function trendText(trend: ProjectTrend, today: number): string {
+/** `▲ +12`, `▼ −3` or `= ±0`: today against the previous day. */
+function dayChange(trend: ProjectTrend, today: number): string {
   const delta = today - trend.previous_day_sessions;
   const arrow = delta > 0 ? '▲' : delta < 0 ? '▼' : '=';
   const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
-  return `${arrow} ${sign}${formatCount(Math.abs(delta))} vs prev. day, 7-day avg ${formatCount(trend.seven_day_mean_sessions)}`;
+  return `${arrow} ${sign}${formatCount(Math.abs(delta))}`;
+}
+
+function trendText(trend: ProjectTrend, today: number): string {
+  return `${dayChange(trend, today)} vs prev. day, 7-day avg ${formatCount(trend.seven_day_mean_sessions)}`;
 }
 
 function trendHtml(trend: ProjectTrend, today: number): string {
-  const delta = today - trend.previous_day_sessions;
-  const arrow = delta > 0 ? '▲' : delta < 0 ? '▼' : '=';
-  const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
-  return `<span style="font-size:14px;color:#111827;">${arrow} ${sign}${formatCount(Math.abs(delta))}</span><br><span style="font-size:12px;color:#6b7280;">7-day avg ${formatCount(trend.seven_day_mean_sessions)}</span>`;
+  return `<span style="font-size:14px;color:#111827;">${dayChange(trend, today)}</span><br><span style="font-size:12px;color:#6b7280;">7-day avg ${formatCount(trend.seven_day_mean_sessions)}</span>`;
 }
 
 function renderText(view: DigestView): string {
@@ -139,13 +146,11 @@ function renderText(view: DigestView): string {
     lines.push('No code interpreter sessions in this period.');
   }
   for (const { project, trend } of view.rows) {
-    const bar = '█'.repeat(
-      view.top === 0 ? 0 : Math.max(1, Math.round((project.num_sessions / view.top) * BAR_WIDTH_CHARS)),
-    );
+    const bar = '█'.repeat(barLength(project.num_sessions, view.top, BAR_WIDTH_CHARS));
     const id = project.project_id === null ? '' : ` (${project.project_id})`;
     lines.push(`${displayName(project)}${id}`);
     lines.push(
-      `  ${bar.padEnd(BAR_WIDTH_CHARS)} ${formatCount(project.num_sessions)} · ${share(project.num_sessions, report.total_sessions)}` +
+      `  ${bar.padEnd(BAR_WIDTH_CHARS)} ${formatCount(project.num_sessions)} · ${formatShare(project.num_sessions, report.total_sessions)}` +
         (trend ? ` · ${trendText(trend, project.num_sessions)}` : ''),
     );
   }
@@ -183,7 +188,7 @@ function renderHtml(view: DigestView): string {
   const hasTrend = Boolean(dayTrend);
   const rows = view.rows
     .map(({ project, trend }) => {
-      const percent = view.top === 0 ? 0 : Math.max(1, Math.round((project.num_sessions / view.top) * 100));
+      const percent = barLength(project.num_sessions, view.top, 100);
       const name =
         project.project_id === null
           ? `<em style="color:#6b7280;">${UNATTRIBUTED}</em>`
@@ -192,7 +197,7 @@ function renderHtml(view: DigestView): string {
       const trendCell = hasTrend
         ? `<td style="${CELL}white-space:nowrap;">${trend ? trendHtml(trend, project.num_sessions) : ''}</td>`
         : '';
-      return `<tr><td style="${CELL}">${name}</td><td style="${CELL}text-align:right;white-space:nowrap;">${formatCount(project.num_sessions)}</td><td style="${CELL}text-align:right;">${share(project.num_sessions, report.total_sessions)}</td><td style="${CELL}width:140px;">${bar}</td>${trendCell}</tr>`;
+      return `<tr><td style="${CELL}">${name}</td><td style="${CELL}text-align:right;white-space:nowrap;">${formatCount(project.num_sessions)}</td><td style="${CELL}text-align:right;">${formatShare(project.num_sessions, report.total_sessions)}</td><td style="${CELL}width:140px;">${bar}</td>${trendCell}</tr>`;
     })
     .join('\n');
   const empty =
