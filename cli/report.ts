@@ -15,7 +15,7 @@ import { DEFAULT_BASE_URL, DEFAULT_CONCURRENCY } from '../functions/report/confi
 import { isEmailAddress, parseEvent } from '../functions/report/core/event';
 import { digestMessage, renderDigest } from '../functions/report/core/render';
 import { InputError, ReportError } from '../functions/report/errors';
-import { computeReport } from '../functions/report/run-report';
+import { computeReport, stderrLogger } from '../functions/report/run-report';
 import { formatTable } from './terminal-table';
 
 const USAGE = `Usage: npm run report -- [options]
@@ -76,16 +76,11 @@ async function main(argv: string[]): Promise<number> {
   const { request, keySource, baseUrl, concurrency, sender } = prepared;
   try {
     const usageApi = createUsageApi({ baseUrl, adminKey: await keySource(), concurrency });
-    const logger = {
-      info: () => {},
-      warn: (message: string, ...extra: Record<string, unknown>[]) =>
-        process.stderr.write(`warning: ${message}${extra[0]?.error ? ` (${extra[0].error})` : ''}\n`),
-    };
     const showProgress = (done: number, total: number) => {
       if (total > 2)
         process.stderr.write(`\rfetching usage: ${done}/${total} requests${done === total ? '\n' : ''}`);
     };
-    const { result, trend } = await computeReport(request, usageApi, logger, showProgress);
+    const { result, trend } = await computeReport(request, usageApi, stderrLogger, showProgress);
     const digest = renderDigest(result, request.timeZone, trend);
     process.stdout.write(
       values.json ? `${JSON.stringify(result, null, 2)}\n` : formatTable(result, request.timeZone, trend),

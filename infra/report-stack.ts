@@ -184,7 +184,12 @@ export class ReportStack extends Stack {
     asyncConfig.node.addDependency(policy);
 
     this.createSchedule(settings, fn, scheduleDeadLetterQueue, key);
-    this.alarmTopic = this.createAlarms(settings, fn, [this.failureQueue, scheduleDeadLetterQueue], key);
+    this.alarmTopic = this.createAlarms(
+      settings,
+      fn,
+      { failures: this.failureQueue, scheduleDeadLetters: scheduleDeadLetterQueue },
+      key,
+    );
 
     new CfnOutput(this, 'FunctionName', { value: fn.functionName, description: 'The report function' });
     new CfnOutput(this, 'FailureQueueUrl', {
@@ -313,7 +318,7 @@ export class ReportStack extends Stack {
   private createAlarms(
     settings: ReportSettings,
     fn: lambda.Function,
-    queues: sqs.Queue[],
+    queues: { failures: sqs.Queue; scheduleDeadLetters: sqs.Queue },
     key: kms.Key,
   ): sns.Topic {
     const topic = new sns.Topic(this, 'AlarmTopic', {
@@ -323,34 +328,33 @@ export class ReportStack extends Stack {
     });
     if (settings.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
     const action = new cloudwatchActions.SnsAction(topic);
-    const alarms = [
-      new cloudwatch.Alarm(this, 'ReportErrorsAlarm', {
-        alarmDescription: 'The report function failed (it will retry; see its log group).',
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+    const period = Duration.minutes(5);
+    const alarms: [id: string, description: string, metric: cloudwatch.IMetric][] = [
+      [
+        'ReportErrorsAlarm',
+        'The report function failed (it will retry; see its log group).',
+        fn.metricErrors({ period, statistic: 'Sum' }),
+      ],
+      [
+        'FailureQueueAlarm',
+        'A report failed after all retries: its event is in the failure queue.',
+        queues.failures.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      ],
+      [
+        'ScheduleDeadLetterAlarm',
+        'The schedule could not invoke the function: its event is in the dead-letter queue.',
+        queues.scheduleDeadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      ],
+    ];
+    for (const [id, alarmDescription, metric] of alarms) {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric,
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      ...queues.map(
-        (queue, i) =>
-          new cloudwatch.Alarm(this, i === 0 ? 'FailureQueueAlarm' : 'ScheduleDeadLetterAlarm', {
-            alarmDescription:
-              i === 0
-                ? 'A report failed after all retries: its event is in the failure queue.'
-                : 'The schedule could not invoke the function: its event is in the dead-letter queue.',
-            metric: queue.metricApproximateNumberOfMessagesVisible({
-              period: Duration.minutes(5),
-              statistic: 'Maximum',
-            }),
-            threshold: 1,
-            evaluationPeriods: 1,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          }),
-      ),
-    ];
-    for (const alarm of alarms) {
+      });
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }

@@ -12,7 +12,7 @@ import { expectedTotals, generateSessionLog } from '../dev/sample-usage';
 import { createUsageApi } from '../functions/report/adapters/usage-api';
 import { parseEvent } from '../functions/report/core/event';
 import type { Window } from '../functions/report/core/local-time';
-import { computeReport } from '../functions/report/run-report';
+import { computeReport, stderrLogger } from '../functions/report/run-report';
 
 const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 150);
 const KEY = 'sk-admin-bench';
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
       api.reset();
       let t0 = performance.now();
       const usageApi = createUsageApi({ baseUrl, adminKey: KEY });
-      const ours = await computeReport(request, usageApi, { info: () => {}, warn: () => {} });
+      const ours = await computeReport(request, usageApi, stderrLogger);
       const oursMs = performance.now() - t0;
       const oursRequests = api.requests.length;
 

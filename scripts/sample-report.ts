@@ -3,7 +3,7 @@ import { generateSessionLog } from '../dev/sample-usage';
 import { createUsageApi } from '../functions/report/adapters/usage-api';
 import { parseEvent } from '../functions/report/core/event';
 import { type RenderedDigest, renderDigest } from '../functions/report/core/render';
-import { computeReport } from '../functions/report/run-report';
+import { computeReport, stderrLogger } from '../functions/report/run-report';
 
 const SAMPLE_KEY = 'sk-admin-sample-not-a-real-key';
 
@@ -27,8 +27,7 @@ export async function runSampleReport(options: { now: number; timeZone: string; 
       { now: options.now, timeZone: options.timeZone, recipients: ['you@example.com'] },
     );
     const usageApi = createUsageApi({ baseUrl, adminKey: SAMPLE_KEY });
-    const quiet = { info: () => {}, warn: (message: string) => console.warn(`warning: ${message}`) };
-    const { result, trend } = await computeReport(request, usageApi, quiet);
+    const { result, trend } = await computeReport(request, usageApi, stderrLogger);
     const digest: RenderedDigest = renderDigest(result, request.timeZone, trend);
     return {
       request,

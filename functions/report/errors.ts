@@ -37,3 +37,10 @@ export class UsageApiError extends ReportError {}
 
 /** The API's pagination broke its own contract (looping or missing cursor, too many pages). */
 export class PaginationError extends ReportError {}
+
+/** What a log line says of an error: name and message (ours never carry the key), no SDK metadata. */
+export function errorSummary(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'Error', message: String(error) };
+}

@@ -12,7 +12,8 @@ import { loadConfig, type ReportConfig } from './config';
 import { parseEvent, type ReportRequest } from './core/event';
 import { describeWindow, digestMessage, renderDigest } from './core/render';
 import type { ReportResult } from './core/report';
-import { computeReport } from './run-report';
+import { errorSummary } from './errors';
+import { type ComputedReport, computeReport } from './run-report';
 
 /** Time kept back from the usage fetch for rendering, the idempotency record and SES. */
 const SEND_RESERVE_MS = 10_000;
@@ -81,7 +82,7 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
       logger.info('report computed', {
         total_sessions: result.total_sessions,
         projects: result.projects.length,
-        queries: computed.requests,
+        queries: computed.queries,
         requests,
         retries,
         fetch_ms: elapsed(),
@@ -90,7 +91,7 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
       logger.info('report done', { duration_ms: elapsed() });
       return result;
     } catch (error) {
-      logger.error('report failed', { error: safeError(error), duration_ms: elapsed() });
+      logger.error('report failed', { error: errorSummary(error), duration_ms: elapsed() });
       throw error;
     }
   };
@@ -98,7 +99,7 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
 
 async function deliver(
   request: ReportRequest,
-  computed: Awaited<ReturnType<typeof computeReport>>,
+  computed: ComputedReport,
   config: ReportConfig,
   context: Context,
   deps: HandlerDeps,
@@ -132,13 +133,6 @@ async function deliver(
     recipients: request.recipients.length,
     subject: digest.subject,
   });
-}
-
-/** name and message only: our errors never carry the key, and SDK errors' metadata adds noise. */
-function safeError(error: unknown): { name: string; message: string } {
-  return error instanceof Error
-    ? { name: error.name, message: error.message }
-    : { name: 'Error', message: String(error) };
 }
 
 /** The production wiring: SDK clients built once per container, endpoints from the SDK's standard variables. */

@@ -3,6 +3,7 @@ import { tallyBySegment } from './core/aggregate';
 import type { ReportRequest } from './core/event';
 import { planQueries } from './core/plan';
 import { buildReport, buildTrend, type ReportResult, type Trend } from './core/report';
+import { errorSummary } from './errors';
 
 export interface ReportLogger {
   info(message: string, ...extra: Record<string, unknown>[]): void;
@@ -12,8 +13,18 @@ export interface ReportLogger {
 export interface ComputedReport {
   readonly result: ReportResult;
   readonly trend?: Trend;
-  readonly requests: number;
+  /** Usage queries planned (pages and retries come on top). */
+  readonly queries: number;
 }
+
+/** For terminals: warnings, with their reason, on stderr; nothing else. */
+export const stderrLogger: ReportLogger = {
+  info: () => {},
+  warn: (message, ...extra) => {
+    const reason = (extra[0]?.error as { message?: string } | undefined)?.message;
+    process.stderr.write(`warning: ${message}${reason ? ` (${reason})` : ''}\n`);
+  },
+};
 
 /**
  * Plans, fetches and aggregates one report. The trend days of a daily report ride in the same
@@ -35,7 +46,7 @@ export async function computeReport(
     buckets: queries.reduce((sum, q) => sum + q.limit, 0),
   });
   const names = usageApi.listProjectNames().catch((error: unknown) => {
-    logger.warn('project names unavailable; the report shows project ids', { error: describe(error) });
+    logger.warn('project names unavailable; the report shows project ids', { error: errorSummary(error) });
     return new Map<string, string>();
   });
   const fetched = await usageApi.fetchUsage(queries, onProgress);
@@ -43,9 +54,5 @@ export async function computeReport(
   const dayTotals = totals.at(-1) ?? new Map();
   const result = buildReport({ window: request.window, totals: dayTotals, names: await names });
   const trend = request.kind === 'daily' ? buildTrend(result.projects, totals.slice(0, -1)) : undefined;
-  return { result, ...(trend ? { trend } : {}), requests: queries.length };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { result, ...(trend ? { trend } : {}), queries: queries.length };
 }
