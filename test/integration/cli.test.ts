@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, expectedRows, Harness, SAMPLE_LOG, SECRET_ID } from '../support/harness';
+import { ADMIN_KEY, expectedTotal, Harness, SAMPLE_LOG, SECRET_ID } from '../support/harness';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const harness = new Harness();
@@ -39,11 +39,7 @@ function report(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-const total = (start: string, end: string) =>
-  expectedRows(Date.parse(start) / 1000, Date.parse(end) / 1000).reduce(
-    (sum, row) => sum + row.num_sessions,
-    0,
-  );
+const total = (start: string, end: string) => expectedTotal(Date.parse(start) / 1000, Date.parse(end) / 1000);
 
 describe('CLI: npm run report', () => {
   it('prints the exact result as JSON for a Berlin week', async () => {

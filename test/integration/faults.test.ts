@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localDayWindow } from '../../functions/report/core/local-time';
-import { ADMIN_KEY, expectedRows, Harness, lambdaContext, scheduledEvent } from '../support/harness';
+import { ADMIN_KEY, expectedTotal, Harness, lambdaContext, scheduledEvent } from '../support/harness';
 
 const harness = new Harness();
 const BERLIN_DAY = localDayWindow('2026-11-22', 'Europe/Berlin');
 const UTC_EVENT = scheduledEvent('2026-11-23T06:00:00Z');
-const exactTotal = expectedRows(BERLIN_DAY.start, BERLIN_DAY.end).reduce(
-  (sum, row) => sum + row.num_sessions,
-  0,
-);
+const exactTotal = expectedTotal(BERLIN_DAY.start, BERLIN_DAY.end);
 
 beforeAll(() => harness.start());
 afterAll(() => harness.stop());
@@ -79,8 +76,7 @@ describe('Faults that end in an exact report', () => {
     harness.usageApi.configure({ alignment: 'start' });
     const result = await harness.handler({ REPORT_TIMEZONE: 'Asia/Kathmandu' })(UTC_EVENT, lambdaContext());
     const day = localDayWindow('2026-11-22', 'Asia/Kathmandu');
-    const rows = expectedRows(day.start, day.end);
-    expect(result.total_sessions).toBe(rows.reduce((sum, row) => sum + row.num_sessions, 0));
+    expect(result.total_sessions).toBe(expectedTotal(day.start, day.end));
   });
 
   it('falls back to project ids when the projects list fails', async () => {

@@ -3,6 +3,7 @@ import { localDayWindow } from '../../functions/report/core/local-time';
 import {
   ADMIN_KEY,
   expectedRows,
+  expectedTotal,
   Harness,
   lambdaContext,
   RECIPIENTS,
@@ -40,9 +41,7 @@ describe('Handler: scheduled daily report', () => {
     expect(result.start_time).toBe(day.start);
     expect(result.end_time).toBe(day.end);
     expect(withoutNames(result.projects)).toEqual(sortRows(expectedRows(day.start, day.end)));
-    expect(result.total_sessions).toBe(
-      expectedRows(day.start, day.end).reduce((s, r) => s + r.num_sessions, 0),
-    );
+    expect(result.total_sessions).toBe(expectedTotal(day.start, day.end));
     const counts = result.projects.map((p) => p.num_sessions);
     expect(counts).toEqual([...counts].sort((a, b) => b - a));
     const unattributed = result.projects.find((p) => p.project_id === null);
@@ -121,7 +120,7 @@ describe('Handler: scheduled daily report', () => {
     );
     const total = (date: string) => {
       const window = localDayWindow(date, 'Asia/Kolkata');
-      return expectedRows(window.start, window.end).reduce((sum, row) => sum + row.num_sessions, 0);
+      return expectedTotal(window.start, window.end);
     };
     const history = [
       '2026-11-15',

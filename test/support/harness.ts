@@ -139,3 +139,8 @@ export function expectedRows(start: number, end: number, projectIds?: readonly s
   }
   return rows;
 }
+
+/** The sample log's exact total over `[start, end)`. */
+export function expectedTotal(start: number, end: number, projectIds?: readonly string[]): number {
+  return expectedRows(start, end, projectIds).reduce((sum, row) => sum + row.num_sessions, 0);
+}
