@@ -220,7 +220,7 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
 }
 
 /** The query string for one planned query; the cursor is only valid with these exact parameters. */
-export function queryParams(query: UsageQuery): URLSearchParams {
+function queryParams(query: UsageQuery): URLSearchParams {
   const params = new URLSearchParams({
     start_time: String(query.start),
     end_time: String(query.end),
@@ -233,7 +233,7 @@ export function queryParams(query: UsageQuery): URLSearchParams {
 }
 
 /** Runs `task` over `items` with at most `limit` in flight; fails fast on the first error. */
-export async function mapWithConcurrency<T, R>(
+async function mapWithConcurrency<T, R>(
   items: readonly T[],
   limit: number,
   task: (item: T) => Promise<R>,

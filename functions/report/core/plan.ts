@@ -11,13 +11,6 @@ export const MAX_BUCKETS_PER_PAGE: Readonly<Record<BucketWidth, number>> = {
   '1m': 1_440,
 };
 
-/** The API's default `limit`, which is what a naive client gets. */
-export const DEFAULT_BUCKETS_PER_PAGE: Readonly<Record<BucketWidth, number>> = {
-  '1d': 7,
-  '1h': 24,
-  '1m': 60,
-};
-
 const WIDTHS_COARSE_TO_FINE: readonly BucketWidth[] = ['1d', '1h', '1m'];
 
 /** A stretch of time covered by whole buckets of one width, both ends on UTC multiples of it. */
