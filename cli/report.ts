@@ -11,12 +11,15 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { createAdminKeySource } from '../functions/report/adapters/admin-key';
 import { createMailer } from '../functions/report/adapters/mailer';
 import { createUsageApi } from '../functions/report/adapters/usage-api';
-import { DEFAULT_BASE_URL, DEFAULT_CONCURRENCY } from '../functions/report/config';
+import { checkBaseUrl, DEFAULT_BASE_URL, DEFAULT_CONCURRENCY } from '../functions/report/config';
 import { isEmailAddress, parseEvent } from '../functions/report/core/event';
 import { digestMessage, renderDigest } from '../functions/report/core/render';
-import { InputError, ReportError } from '../functions/report/errors';
+import { ConfigError, InputError, ReportError, redactError } from '../functions/report/errors';
 import { computeReport, stderrLogger } from '../functions/report/run-report';
 import { formatTable } from './terminal-table';
+
+/** How long a terminal run may take before it fails rather than waits (e.g. on a long Retry-After). */
+const DEFAULT_TIMEOUT_SECONDS = 600;
 
 const USAGE = `Usage: npm run report -- [options]
 
@@ -39,6 +42,7 @@ Access
   --secret-id NAME            read it from AWS Secrets Manager
   --base-url URL              usage API (default: OPENAI_BASE_URL or ${DEFAULT_BASE_URL})
   --concurrency N             requests in flight (default: ${DEFAULT_CONCURRENCY})
+  --timeout SECONDS           give up after this long, retries included (default: ${DEFAULT_TIMEOUT_SECONDS})
 
 Exit codes: 0 done, 1 the run failed, 2 bad arguments.
 `;
@@ -70,12 +74,16 @@ async function main(argv: string[]): Promise<number> {
     prepared = await prepare(values);
   } catch (error) {
     if (error instanceof InputError) return usageError(inFlagTerms(error.message));
+    if (error instanceof ConfigError) return usageError(error.message);
     if (error instanceof UsageError) return usageError(error.message);
     throw error;
   }
-  const { request, keySource, baseUrl, concurrency, sender } = prepared;
+  const { request, keySource, baseUrl, concurrency, sender, timeoutMs } = prepared;
+  const deadline = Date.now() + timeoutMs;
+  let adminKey: string | undefined;
   try {
-    const usageApi = createUsageApi({ baseUrl, adminKey: await keySource(), concurrency });
+    adminKey = await keySource();
+    const usageApi = createUsageApi({ baseUrl, adminKey, concurrency, deadline });
     const showProgress = (done: number, total: number) => {
       if (total > 2)
         process.stderr.write(`\rfetching usage: ${done}/${total} requests${done === total ? '\n' : ''}`);
@@ -94,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
+    redactError(error, adminKey ? [adminKey] : []);
     const message =
       error instanceof ReportError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
     process.stderr.write(`error: ${message}\n`);
@@ -119,6 +128,7 @@ function parse(argv: string[]) {
       'secret-id': { type: 'string' },
       'base-url': { type: 'string' },
       concurrency: { type: 'string' },
+      timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -159,13 +169,20 @@ function access(values: ReturnType<typeof parse>['values'], env: NodeJS.ProcessE
   const keySource = secretId
     ? createAdminKeySource(new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }), secretId)
     : async () => envKey as string;
+  const timeoutSeconds = Number(values.timeout ?? DEFAULT_TIMEOUT_SECONDS);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new UsageError('--timeout must be a positive number of seconds');
+  }
   const sender = values.sender ?? env.REPORT_SENDER;
   if (values.send && (!sender || !isEmailAddress(sender)))
     throw new UsageError('--send needs --sender ADDR or REPORT_SENDER');
   return {
     keySource,
-    baseUrl: (values['base-url'] ?? env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    baseUrl: values['base-url']
+      ? checkBaseUrl(values['base-url'], '--base-url')
+      : checkBaseUrl(env.OPENAI_BASE_URL || DEFAULT_BASE_URL, 'OPENAI_BASE_URL'),
     concurrency,
+    timeoutMs: timeoutSeconds * 1000,
     sender,
   };
 }

@@ -1,4 +1,5 @@
-import { barLength, describeWindow, formatShare } from '../functions/report/core/render';
+import { barLength, describeWindow, displayName, formatShare } from '../functions/report/core/render';
+import { neutralizeText } from '../functions/report/core/text';
 import type { ReportResult, Trend } from '../functions/report/core/report';
 
 const BAR = 24;
@@ -11,8 +12,8 @@ export function formatTable(result: ReportResult, timeZone: string, trend?: Tren
     const t = trend?.projects[i];
     const delta = t ? p.num_sessions - t.previous_day_sessions : undefined;
     return [
-      p.project_id === null ? '(unattributed)' : (p.project_name ?? p.project_id),
-      p.project_id ?? '—',
+      p.project_id === null ? '(unattributed)' : displayName(p),
+      p.project_id === null ? '—' : neutralizeText(p.project_id),
       count(p.num_sessions),
       formatShare(p.num_sessions, result.total_sessions),
       '█'.repeat(barLength(p.num_sessions, top, BAR)),

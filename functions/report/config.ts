@@ -1,4 +1,4 @@
-import { isEmailAddress, parseRecipients } from './core/event';
+import { domainOf, isEmailAddress, parseRecipients } from './core/event';
 import { isValidTimeZone } from './core/local-time';
 import { ConfigError, InputError } from './errors';
 
@@ -19,6 +19,8 @@ export interface ReportConfig {
   readonly concurrency: number;
   /** Per-request timeout before a retry. */
   readonly requestTimeoutMs: number;
+  /** Domains (lower case) a manual invoke may mail; the configured recipients' domains unless set. */
+  readonly allowedRecipientDomains: readonly string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -32,9 +34,7 @@ export function loadConfig(env: Env = process.env): ReportConfig {
   if (!isEmailAddress(sender.replace(/^.*<(.+)>$/, '$1'))) {
     throw new ConfigError(`REPORT_SENDER: "${sender}" is not an email address`);
   }
-  const baseUrl = (optional(env, 'OPENAI_BASE_URL') ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]+/.test(baseUrl))
-    throw new ConfigError(`OPENAI_BASE_URL: "${baseUrl}" is not an http(s) URL`);
+  const baseUrl = checkBaseUrl(optional(env, 'OPENAI_BASE_URL') ?? DEFAULT_BASE_URL, 'OPENAI_BASE_URL');
   const concurrency = Number(optional(env, 'USAGE_CONCURRENCY') ?? DEFAULT_CONCURRENCY);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
     throw new ConfigError('USAGE_CONCURRENCY: must be a whole number from 1 to 32');
@@ -44,10 +44,13 @@ export function loadConfig(env: Env = process.env): ReportConfig {
     throw new ConfigError('USAGE_REQUEST_TIMEOUT_MS: must be a whole number of milliseconds, at least 100');
   }
   const idempotencyTable = optional(env, 'IDEMPOTENCY_TABLE');
+  const recipients = recipientsFrom(env);
+  const allowedRecipientDomains = allowedDomainsFrom(env, recipients);
   return Object.freeze({
     secretId: required(env, 'ADMIN_KEY_SECRET_ID'),
     sender,
-    recipients: Object.freeze(recipientsFrom(env)),
+    recipients: Object.freeze(recipients),
+    allowedRecipientDomains: Object.freeze(allowedRecipientDomains),
     timeZone,
     baseUrl,
     concurrency,
@@ -63,6 +66,46 @@ function recipientsFrom(env: Env): string[] {
     if (error instanceof InputError) throw new ConfigError(error.message);
     throw error;
   }
+}
+
+/** Loopback hosts, where plain HTTP never leaves the machine (tests, the demo). */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * The API base URL without trailing slashes. It must be https: the admin key travels in its
+ * Authorization header. Plain http is accepted for loopback hosts only. `name` is what the user set.
+ */
+export function checkBaseUrl(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name}: "${value}" is not a URL`);
+  }
+  const loopback = LOOPBACK_HOSTS.has(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ConfigError(
+      `${name}: "${url.origin}" must be https:// (the admin key is sent to it); http:// is allowed only for localhost`,
+    );
+  }
+  if (url.username || url.password || url.search || url.hash)
+    throw new ConfigError(`${name}: give a plain base URL, without credentials, query or fragment`);
+  return value.replace(/\/+$/, '');
+}
+
+const DOMAIN_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+
+function allowedDomainsFrom(env: Env, recipients: readonly string[]): string[] {
+  const configured = optional(env, 'ALLOWED_RECIPIENT_DOMAINS');
+  if (configured === undefined) return [...new Set(recipients.map(domainOf))];
+  const domains = [...new Set(configured.split(',').map((d) => d.trim().toLowerCase()))].filter(Boolean);
+  const bad = domains.find((d) => !DOMAIN_PATTERN.test(d));
+  if (bad !== undefined || domains.length === 0)
+    throw new ConfigError(`ALLOWED_RECIPIENT_DOMAINS: "${bad ?? configured}" is not a list of domains`);
+  const outside = recipients.filter((r) => !domains.includes(domainOf(r)));
+  if (outside.length)
+    throw new ConfigError(`ALLOWED_RECIPIENT_DOMAINS: does not include REPORT_RECIPIENTS' ${outside.join(', ')}`);
+  return domains;
 }
 
 function required(env: Env, name: string): string {

@@ -1,3 +1,5 @@
+import { redactSecrets } from './core/redact';
+
 /**
  * Named errors of the report. Each sets `name` and keeps `cause`, so logs show the chain while
  * messages stay safe to print: none of them ever carries the admin key.
@@ -38,9 +40,35 @@ export class UsageApiError extends ReportError {}
 /** The API's pagination broke its own contract (looping or missing cursor, too many pages). */
 export class PaginationError extends ReportError {}
 
-/** What a log line says of an error: name and message (ours never carry the key), no SDK metadata. */
+/**
+ * Another delivery of the same digest holds the in-progress record. Thrown, not swallowed, so that
+ * Lambda's retry comes back: only a completed record means "already sent".
+ */
+export class DeliveryInProgressError extends ReportError {
+  readonly retryable = true;
+}
+
+/** What a log line says of an error: name and message, redacted, no SDK metadata. */
 export function errorSummary(error: unknown): { name: string; message: string } {
   return error instanceof Error
-    ? { name: error.name, message: error.message }
-    : { name: 'Error', message: String(error) };
+    ? { name: error.name, message: redactSecrets(error.message) }
+    : { name: 'Error', message: redactSecrets(String(error)) };
+}
+
+/**
+ * Redacts `secrets` from an error's message and stack, and from its causes', in place, so that
+ * whatever prints it (the Lambda runtime prints message and stack) cannot show the key.
+ */
+export function redactError<T>(error: T, secrets: readonly string[] = []): T {
+  const seen = new Set<unknown>();
+  for (
+    let current: unknown = error;
+    current instanceof Error && !seen.has(current);
+    current = current.cause
+  ) {
+    seen.add(current);
+    current.message = redactSecrets(current.message, secrets);
+    if (current.stack) current.stack = redactSecrets(current.stack, secrets);
+  }
+  return error;
 }

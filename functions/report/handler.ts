@@ -9,10 +9,11 @@ import { createMailer, type Mailer } from './adapters/mailer';
 import { createSendOnce, type SendOnce } from './adapters/send-once';
 import { createUsageApi, type UsageApi, type UsageApiOptions } from './adapters/usage-api';
 import { loadConfig, type ReportConfig } from './config';
+import { deliveryKey } from './core/delivery-key';
 import { parseEvent, type ReportRequest } from './core/event';
 import { describeWindow, digestMessage, renderDigest } from './core/render';
 import type { ReportResult } from './core/report';
-import { errorSummary } from './errors';
+import { errorSummary, redactError } from './errors';
 import { type ComputedReport, computeReport } from './run-report';
 
 /** Time kept back from the usage fetch for rendering, the idempotency record and SES. */
@@ -40,12 +41,15 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
     const startedAt = performance.now();
     const elapsed = () => Math.round(performance.now() - startedAt);
     logger.addContext(context);
+    // Known once read, so every error leaving the handler can be scrubbed of it.
+    let adminKey: string | undefined;
     try {
       const config = deps.config();
       const request = parseEvent(event, {
         now: Math.floor(deps.now() / 1000),
         timeZone: config.timeZone,
         recipients: config.recipients,
+        allowedRecipientDomains: config.allowedRecipientDomains,
       });
       logger.info('report requested', {
         kind: request.kind,
@@ -54,7 +58,7 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
         time_zone: request.timeZone,
         dry_run: request.dryRun,
       });
-      const adminKey = await deps.readAdminKey(config.secretId);
+      adminKey = await deps.readAdminKey(config.secretId);
       let requests = 0;
       let retries = 0;
       const usageApi = deps.createUsageApi({
@@ -91,6 +95,7 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
       logger.info('report done', { duration_ms: elapsed() });
       return result;
     } catch (error) {
+      redactError(error, adminKey ? [adminKey] : []);
       logger.error('report failed', { error: errorSummary(error), duration_ms: elapsed() });
       throw error;
     }
@@ -107,7 +112,8 @@ async function deliver(
   const digest = renderDigest(computed.result, request.timeZone, computed.trend);
   const mailer = deps.mailer(config.sender);
   const send = () => mailer.send(digestMessage(digest, request.recipients));
-  if (!config.idempotencyTable || !deps.sendOnce || !request.idempotencyKey) {
+  const key = deliveryKey(request);
+  if (!config.idempotencyTable || !deps.sendOnce || !key) {
     const messageId = await send();
     deps.logger.info('email sent', {
       message_id: messageId,
@@ -116,20 +122,10 @@ async function deliver(
     });
     return;
   }
-  const outcome = await deps.sendOnce(config.idempotencyTable)(
-    {
-      report: request.idempotencyKey,
-      start_time: request.window.start,
-      end_time: request.window.end,
-      time_zone: request.timeZone,
-      recipients: request.recipients,
-    },
-    context,
-    send,
-  );
+  const outcome = await deps.sendOnce(config.idempotencyTable)(key, context, send);
   deps.logger.info(outcome.status === 'sent' ? 'email sent' : 'email not sent again: duplicate delivery', {
     delivery: outcome.status,
-    ...('messageId' in outcome ? { message_id: outcome.messageId } : {}),
+    message_id: outcome.messageId,
     recipients: request.recipients.length,
     subject: digest.subject,
   });

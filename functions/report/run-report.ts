@@ -1,5 +1,5 @@
 import type { UsageApi } from './adapters/usage-api';
-import { tallyBySegment } from './core/aggregate';
+import { UsageTally } from './core/aggregate';
 import type { ReportRequest } from './core/event';
 import { planQueries } from './core/plan';
 import { buildReport, buildTrend, type ReportResult, type Trend } from './core/report';
@@ -49,8 +49,9 @@ export async function computeReport(
     logger.warn('project names unavailable; the report shows project ids', { error: errorSummary(error) });
     return new Map<string, string>();
   });
-  const fetched = await usageApi.fetchUsage(queries, onProgress);
-  const totals = tallyBySegment(fetched, segments, windows.length);
+  const tally = new UsageTally(segments, windows.length);
+  await usageApi.fetchUsage(queries, tally, onProgress);
+  const totals = tally.windowTotals();
   const dayTotals = totals.at(-1) ?? new Map();
   const result = buildReport({ window: request.window, totals: dayTotals, names: await names });
   const trend = request.kind === 'daily' ? buildTrend(result.projects, totals.slice(0, -1)) : undefined;

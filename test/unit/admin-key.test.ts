@@ -18,7 +18,14 @@ describe('Function: extractKey', () => {
     ['', 'is empty'],
     ['{"a":"1","b":"2"}', 'is JSON without a key field'],
     ['{not json', 'does not parse'],
-    ['two words', 'is not a single key'],
+    ['two words', 'contains whitespace'],
+    ['{"apiKey":"sk-admin-a b"}', 'contains whitespace'],
+    ['sk-admin-\u0000abc', 'contains a control character'],
+    ['{"apiKey":"sk-admin-\\u007fabc"}', 'contains a control character'],
+    ['"sk-admin-quoted"', 'contains a quote'],
+    ["sk-admin-it's", 'contains a quote'],
+    ['sk-admin-`x`', 'contains a quote'],
+    ['sk-admin-café', 'a character that is not printable ASCII'],
   ])('refuses %j without echoing it', (secret, message) => {
     const error = (() => {
       try {

@@ -1,42 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import { tallyBySegment } from '../../functions/report/core/aggregate';
+import { sumTotals, UsageTally } from '../../functions/report/core/aggregate';
 import { buildReport, buildTrend } from '../../functions/report/core/report';
 import { parseUsagePage } from '../../functions/report/core/usage-page';
 
 const day = (n: number) => ({ start: n * 86_400, end: (n + 1) * 86_400 });
 
-describe('Function: tallyBySegment', () => {
+const bucket = (
+  start: number,
+  width: number,
+  results: { project_id: string | null; num_sessions: number }[],
+) => ({
+  start_time: start,
+  end_time: start + width,
+  results,
+});
+
+describe('Class: UsageTally', () => {
+  const hourly = { width: '1h' as const, start: 0, end: 14_400 };
+  const daily = { width: '1d' as const, start: 86_400, end: 172_800 };
+  const segments = [
+    { width: '1h' as const, start: 0, end: 7_200, window: 1 },
+    { width: '1d' as const, start: 86_400, end: 172_800, window: 0 },
+    { width: '1h' as const, start: 10_800, end: 14_400, window: 0 },
+  ];
+
   it('adds a bucket split across pages once per row, keeps nulls apart, ignores unclaimed buckets', () => {
-    const segments = [
-      { width: '1h' as const, start: 0, end: 7_200, window: 1 },
-      { width: '1d' as const, start: 86_400, end: 172_800, window: 0 },
-      { width: '1h' as const, start: 10_800, end: 14_400, window: 0 },
-    ];
-    const fetched = [
-      {
-        width: '1h' as const,
-        buckets: [
-          { start_time: 0, end_time: 3600, results: [{ project_id: 'a', num_sessions: 2 }] },
-          // the same bucket continued on the next page
-          {
-            start_time: 0,
-            end_time: 3600,
-            results: [
-              { project_id: null, num_sessions: 5 },
-              { project_id: 'b', num_sessions: 1 },
-            ],
-          },
-          // a gap hour the query ran across: no segment claims it
-          { start_time: 7_200, end_time: 10_800, results: [{ project_id: 'a', num_sessions: 100 }] },
-          { start_time: 10_800, end_time: 14_400, results: [{ project_id: 'a', num_sessions: 3 }] },
-        ],
-      },
-      {
-        width: '1d' as const,
-        buckets: [{ start_time: 86_400, end_time: 172_800, results: [{ project_id: 'a', num_sessions: 7 }] }],
-      },
-    ];
-    const totals = tallyBySegment(fetched, segments, 2);
+    const tally = new UsageTally(segments, 2);
+    tally.addPage(hourly, [bucket(0, 3600, [{ project_id: 'a', num_sessions: 2 }])]);
+    // the same bucket continued on the next page
+    tally.addPage(hourly, [
+      bucket(0, 3600, [
+        { project_id: null, num_sessions: 5 },
+        { project_id: 'b', num_sessions: 1 },
+      ]),
+      // a gap hour the query ran across: no segment claims it
+      bucket(7_200, 3600, [{ project_id: 'a', num_sessions: 100 }]),
+      bucket(10_800, 3600, [{ project_id: 'a', num_sessions: 3 }]),
+    ]);
+    tally.addPage(daily, [bucket(86_400, 86_400, [{ project_id: 'a', num_sessions: 7 }])]);
+    const totals = tally.windowTotals();
     expect([...(totals[1] ?? [])]).toEqual([
       ['a', 2],
       [null, 5],
@@ -46,14 +48,89 @@ describe('Function: tallyBySegment', () => {
   });
 
   it('counts a bucket only in a segment of its own width', () => {
-    const segments = [{ width: '1d' as const, start: 0, end: 86_400, window: 0 }];
-    const hourly = [
-      {
-        width: '1h' as const,
-        buckets: [{ start_time: 0, end_time: 3600, results: [{ project_id: 'a', num_sessions: 1 }] }],
-      },
-    ];
-    expect(tallyBySegment(hourly, segments, 1)[0]?.size).toBe(0);
+    const tally = new UsageTally([{ width: '1d', start: 0, end: 86_400, window: 0 }], 1);
+    tally.addPage({ width: '1h', start: 0, end: 3600 }, [
+      bucket(0, 3600, [{ project_id: 'a', num_sessions: 1 }]),
+    ]);
+    expect(tally.windowTotals()[0]?.size).toBe(0);
+  });
+
+  it('drops a row that arrives again with the same count (overlapping pages, a rewinding cursor)', () => {
+    const tally = new UsageTally(segments, 2);
+    const page = [bucket(0, 3600, [{ project_id: 'a', num_sessions: 2 }]), bucket(3600, 3600, [])];
+    tally.addPage(hourly, page);
+    tally.addPage(hourly, page);
+    tally.addPage(hourly, [bucket(3600, 3600, [{ project_id: null, num_sessions: 4 }])]);
+    expect([...(tally.windowTotals()[1] ?? [])]).toEqual([
+      ['a', 2],
+      [null, 4],
+    ]);
+  });
+
+  it('fails on a row that arrives again with another count, naming the bucket and project', () => {
+    const tally = new UsageTally(segments, 2);
+    tally.addPage(hourly, [bucket(0, 3600, [{ project_id: 'a', num_sessions: 2 }])]);
+    expect(() => tally.addPage(hourly, [bucket(0, 3600, [{ project_id: 'a', num_sessions: 3 }])])).toThrow(
+      'bucket 1970-01-01T00:00Z–1970-01-01T01:00Z repeats project a with 3 sessions after 2',
+    );
+    tally.addPage(hourly, [bucket(3600, 3600, [{ project_id: null, num_sessions: 1 }])]);
+    expect(() =>
+      tally.addPage(hourly, [bucket(3600, 3600, [{ project_id: null, num_sessions: 0 }])]),
+    ).toThrow('repeats project unattributed with 0 sessions after 1');
+  });
+
+  it('forgets a finished query, so a later query of the same range counts afresh', () => {
+    const tally = new UsageTally(segments, 2);
+    const rows = [bucket(0, 3600, [{ project_id: 'a', num_sessions: 2 }])];
+    tally.addPage(hourly, rows);
+    tally.finishQuery(hourly);
+    tally.addPage(hourly, rows);
+    expect(tally.windowTotals()[1]?.get('a')).toBe(4);
+  });
+
+  it.each([
+    [
+      'outside the query',
+      bucket(14_400, 3600, []),
+      'bucket 1970-01-01T04:00Z–1970-01-01T05:00Z lies outside the requested 1970-01-01T00:00Z–1970-01-01T04:00Z',
+    ],
+    ['before the query', bucket(-3600, 3600, []), 'lies outside the requested'],
+    [
+      'of the wrong width',
+      bucket(0, 60, []),
+      'bucket 1970-01-01T00:00Z–1970-01-01T00:01Z is not one 1h bucket',
+    ],
+    ['not on a UTC multiple of its width', bucket(1800, 3600, []), 'is not aligned to a UTC multiple of 1h'],
+    [
+      'with a wild start',
+      { start_time: 1e12, end_time: 1e12 + 3600, results: [] },
+      'bucket 1000000000000–1000000003600',
+    ],
+  ])('fails on a bucket %s', (_, wrong, message) => {
+    const tally = new UsageTally(segments, 2);
+    expect(() => tally.addPage(hourly, [wrong])).toThrow(message);
+  });
+
+  it('fails rather than sum past the largest exact count', () => {
+    const tally = new UsageTally(segments, 2);
+    tally.addPage(hourly, [bucket(0, 3600, [{ project_id: 'a', num_sessions: Number.MAX_SAFE_INTEGER }])]);
+    expect(() => tally.addPage(hourly, [bucket(3600, 3600, [{ project_id: 'a', num_sessions: 1 }])])).toThrow(
+      'overflows the session count',
+    );
+  });
+});
+
+describe('Function: sumTotals', () => {
+  it('adds every project, unattributed included', () => {
+    expect(
+      sumTotals(
+        new Map([
+          ['a', 2],
+          [null, 3],
+        ]),
+      ),
+    ).toBe(5);
+    expect(sumTotals(new Map())).toBe(0);
   });
 });
 
@@ -112,7 +189,32 @@ describe('Function: parseUsagePage', () => {
   it.each([
     [{ data: 'nope' }, 'no data array'],
     [{ data: [{ start_time: 'x', end_time: 1, results: [] }] }, 'data[0] lacks'],
-    [{ data: [{ start_time: 0, end_time: 1, results: [{ num_sessions: -1 }] }] }, 'no whole num_sessions'],
+    [
+      { data: [{ start_time: 0, end_time: 1, results: [{ num_sessions: -1 }] }] },
+      'data[0].results[0].num_sessions is -1',
+    ],
+    [
+      { data: [{ start_time: 0, end_time: 1, results: [{ num_sessions: null }] }] },
+      'results[0].num_sessions is null',
+    ],
+    [
+      { data: [{ start_time: 0, end_time: 1, results: [{ project_id: 'p' }] }] },
+      'results[0].num_sessions is missing',
+    ],
+    [{ data: [{ start_time: 0, end_time: 1, results: [{ num_sessions: 1.5 }] }] }, 'num_sessions is 1.5'],
+    [{ data: [{ start_time: 0, end_time: 1, results: [{ num_sessions: '7' }] }] }, 'num_sessions is "7"'],
+    [
+      { data: [{ start_time: 0, end_time: 1, results: [{ sessions: 2 ** 53 }] }] },
+      'results[0].sessions is 9007199254740992',
+    ],
+    [{ data: [{ start_time: 0, end_time: 1, result: [{ sessions: true }] }] }, 'results[0].sessions is true'],
+    [
+      { data: [{ start_time: 0, end_time: 1, results: [{ num_sessions: 1, project_id: 7 }] }] },
+      'results[0].project_id is not a string',
+    ],
+    [{ data: [{ start_time: 0, end_time: 1, results: [3] }] }, 'data[0].results[0] is not an object'],
+    [{ data: [7] }, 'data[0] is not a bucket'],
+    [null, 'no data array'],
   ])('rejects %j', (body, message) => {
     expect(() => parseUsagePage(body)).toThrow(message);
   });

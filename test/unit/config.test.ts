@@ -18,6 +18,7 @@ describe('Function: loadConfig', () => {
       baseUrl: 'https://api.openai.com/v1',
       concurrency: 8,
       requestTimeoutMs: 20_000,
+      allowedRecipientDomains: ['example.com'],
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -39,6 +40,26 @@ describe('Function: loadConfig', () => {
   });
 
   it.each([
+    ['https://api.openai.com/v1/', 'https://api.openai.com/v1'],
+    ['http://localhost:8080/v1', 'http://localhost:8080/v1'],
+    ['http://[::1]:8080/v1', 'http://[::1]:8080/v1'],
+  ])('takes %s as the API base URL', (url, baseUrl) => {
+    expect(loadConfig({ ...ENV, OPENAI_BASE_URL: url }).baseUrl).toBe(baseUrl);
+  });
+
+  it('takes an allow-list of recipient domains, lower case, that holds the configured recipients', () => {
+    const config = loadConfig({
+      ...ENV,
+      ALLOWED_RECIPIENT_DOMAINS: 'Example.COM, partner.example ,example.com',
+    });
+    expect(config.allowedRecipientDomains).toEqual(['example.com', 'partner.example']);
+    expect(
+      loadConfig({ ...ENV, REPORT_RECIPIENTS: 'a@x.example,b@y.example,c@x.example' })
+        .allowedRecipientDomains,
+    ).toEqual(['x.example', 'y.example']);
+  });
+
+  it.each([
     [{ ...ENV, ADMIN_KEY_SECRET_ID: '' }, 'ADMIN_KEY_SECRET_ID: required environment variable is not set'],
     [{ ...ENV, REPORT_SENDER: undefined }, 'REPORT_SENDER: required'],
     [{ ...ENV, REPORT_SENDER: 'digest' }, 'REPORT_SENDER: "digest" is not an email address'],
@@ -47,8 +68,37 @@ describe('Function: loadConfig', () => {
       'REPORT_RECIPIENTS: "nope" is not an email address',
     ],
     [{ ...ENV, REPORT_TIMEZONE: 'CET+1' }, 'REPORT_TIMEZONE'],
-    [{ ...ENV, OPENAI_BASE_URL: 'ftp://x' }, 'OPENAI_BASE_URL'],
+    [{ ...ENV, OPENAI_BASE_URL: 'ftp://x' }, 'OPENAI_BASE_URL: "ftp://x" must be https://'],
+    [
+      { ...ENV, OPENAI_BASE_URL: 'http://api.openai.com/v1' },
+      'OPENAI_BASE_URL: "http://api.openai.com" must be https://',
+    ],
+    [{ ...ENV, OPENAI_BASE_URL: 'http://127.0.0.2/v1' }, 'must be https://'],
+    [{ ...ENV, OPENAI_BASE_URL: 'http://localhost.evil.example/v1' }, 'must be https://'],
+    [{ ...ENV, OPENAI_BASE_URL: 'not a url' }, 'OPENAI_BASE_URL: "not a url" is not a URL'],
+    [
+      { ...ENV, OPENAI_BASE_URL: 'https://user:pw@proxy.example/v1' },
+      'without credentials, query or fragment',
+    ],
+    [{ ...ENV, OPENAI_BASE_URL: 'https://proxy.example/v1?x=1' }, 'without credentials'],
+    [{ ...ENV, OPENAI_BASE_URL: 'https://proxy.example/v1#top' }, 'without credentials'],
+    [
+      { ...ENV, ALLOWED_RECIPIENT_DOMAINS: 'example.org' },
+      "ALLOWED_RECIPIENT_DOMAINS: does not include REPORT_RECIPIENTS' a@example.com, b@example.com",
+    ],
+    [
+      { ...ENV, ALLOWED_RECIPIENT_DOMAINS: 'example.com,not a domain' },
+      'ALLOWED_RECIPIENT_DOMAINS: "not a domain" is not a list of domains',
+    ],
+    [{ ...ENV, ALLOWED_RECIPIENT_DOMAINS: ' , ' }, 'ALLOWED_RECIPIENT_DOMAINS: "," is not a list of domains'],
+    [{ ...ENV, USAGE_REQUEST_TIMEOUT_MS: '99' }, 'USAGE_REQUEST_TIMEOUT_MS'],
+    [{ ...ENV, USAGE_CONCURRENCY: '33' }, 'USAGE_CONCURRENCY'],
+    [{ ...ENV, USAGE_CONCURRENCY: '1.5' }, 'USAGE_CONCURRENCY'],
     [{ ...ENV, USAGE_CONCURRENCY: '0' }, 'USAGE_CONCURRENCY'],
+    [
+      { ...ENV, REPORT_RECIPIENTS: 'a@example.com,ü@example.com' },
+      'REPORT_RECIPIENTS: "ü@example.com" is not ASCII',
+    ],
   ])('names the variable at fault: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { deliveryKey } from '../../functions/report/core/delivery-key';
 import { parseEvent, parseInstant, parseRecipients } from '../../functions/report/core/event';
 import { localDayWindow } from '../../functions/report/core/local-time';
 
@@ -85,9 +86,53 @@ describe('Function: parseEvent', () => {
     ],
     [{ start_time: '2026-11-01', end_time: '2026-11-02', colour: 'red' }, 'colour: is not a field'],
     [{ strat_time: '2026-11-01' }, 'strat_time: is not a known field'],
+    [{ start_time: '2023-11-22', end_time: '2026-11-23' }, 'end_time: the range is longer than 1096 days'],
+    [{ time: '2026-11-23T07:05:01Z' }, 'time: is more than 5 minutes in the future'],
+    [
+      { start_time: '2026-11-01', end_time: '2026-11-02', recipients: ['cto@elsewhere.example'] },
+      'recipients: cto@elsewhere.example is outside the allowed recipient domains (example.com)',
+    ],
+    [
+      { start_time: '2026-11-01', end_time: '2026-11-02', recipients: 'a@x.example,b@y.example' },
+      'recipients: a@x.example, b@y.example are outside the allowed recipient domains (example.com)',
+    ],
+    [
+      { start_time: '2026-11-01', end_time: '2026-11-02', recipients: ['ops@bücher.example'] },
+      'recipients: "ops@bücher.example" is not ASCII; write its domain as punycode: ops@xn--bcher-kva.example',
+    ],
+    [
+      { start_time: '2026-11-01', end_time: '2026-11-02', recipients: ['jürgen@example.com'] },
+      'recipients: "jürgen@example.com" is not ASCII; SES sends only to ASCII addresses',
+    ],
+    [
+      { start_time: '2026-11-01', end_time: '2026-11-02', recipients: ['@example.com'] },
+      'recipients: "@example.com" is not an email',
+    ],
+    [
+      { start_time: '2026-11-01', end_time: '2026-11-02', recipients: [7] },
+      'recipients: 7 is not an email address',
+    ],
     [[], 'event: must be a JSON object'],
   ])('rejects %j', (event, message) => {
-    expect(() => parseEvent(event, defaults)).toThrow(message);
+    expect(() => parseEvent(event, { ...defaults, allowedRecipientDomains: ['example.com'] })).toThrow(
+      message,
+    );
+  });
+
+  it('takes a range of exactly 1096 days, and a time up to 5 minutes ahead of the clock', () => {
+    const request = parseEvent({ start_time: '2023-11-23', end_time: '2026-11-23' }, defaults);
+    expect(request.window.end - request.window.start).toBe(1_096 * 86_400);
+    expect(parseEvent({ time: '2026-11-23T07:05:00Z' }, defaults).window).toEqual(
+      localDayWindow('2026-11-22', 'Europe/Berlin'),
+    );
+  });
+
+  it('takes recipients inside the allowed domains, whatever their case', () => {
+    const request = parseEvent(
+      { start_time: '2026-11-01', end_time: '2026-11-02', recipients: ['CTO@Example.COM'] },
+      { ...defaults, allowedRecipientDomains: ['example.com'] },
+    );
+    expect(request.recipients).toEqual(['CTO@example.com']);
   });
 });
 
@@ -103,6 +148,63 @@ describe('Function: parseInstant', () => {
 describe('Function: parseRecipients', () => {
   it('caps the list at the SES limit of 50', () => {
     const many = Array.from({ length: 51 }, (_, i) => `user${i}@example.com`);
-    expect(() => parseRecipients(many, 'recipients')).toThrow('at most 50');
+    expect(() => parseRecipients(many, 'recipients')).toThrow('at most 50 addresses (an SES limit), got 51');
+    expect(parseRecipients(many.slice(0, 50), 'recipients')).toHaveLength(50);
+  });
+
+  it('trims, lower-cases domains and drops repeats in any case, keeping the first spelling', () => {
+    expect(parseRecipients(' Ops@Example.COM, ops@example.com ,OPS@EXAMPLE.com,b@example.org', 'r')).toEqual([
+      'Ops@example.com',
+      'b@example.org',
+    ]);
+    // 51 spellings of 50 addresses are 50 recipients
+    const many = [...Array.from({ length: 50 }, (_, i) => `user${i}@example.com`), 'USER0@example.com'];
+    expect(parseRecipients(many, 'r')).toHaveLength(50);
+  });
+});
+
+describe('Function: deliveryKey', () => {
+  const daily = (event: Record<string, unknown>) =>
+    deliveryKey(parseEvent({ time: '2026-11-23T06:00:00Z', ...event }, defaults));
+
+  it('differs for a filtered run of the same day, so it never stands in for the full digest', () => {
+    expect(daily({ project_ids: ['proj_a'] })).not.toEqual(daily({}));
+    expect(daily({ project_ids: ['proj_a'] })).toMatchObject({ project_ids: ['proj_a'] });
+    expect(daily({})).toMatchObject({ project_ids: null });
+  });
+
+  it('is the same for the same emails: filter order, recipient case, spacing and repeats aside', () => {
+    expect(daily({ project_ids: ['proj_b', 'proj_a'], recipients: 'B@Example.com, a@example.com' })).toEqual(
+      daily({
+        project_ids: ['proj_a', 'proj_b'],
+        recipients: ['a@EXAMPLE.com', 'b@example.com', 'A@example.com'],
+      }),
+    );
+  });
+
+  it('covers kind, report, window, zone and recipients', () => {
+    expect(daily({})).toEqual({
+      kind: 'daily',
+      report: 'daily:2026-11-22',
+      ...{ start_time: at('2026-11-21T23:00:00Z'), end_time: at('2026-11-22T23:00:00Z') },
+      time_zone: 'Europe/Berlin',
+      project_ids: null,
+      recipients: ['ops@example.com'],
+    });
+    expect(daily({ timezone: 'UTC' })).toMatchObject({
+      time_zone: 'UTC',
+      start_time: at('2026-11-22T00:00:00Z'),
+    });
+  });
+
+  it('is absent for a manual range without idempotency_key', () => {
+    expect(
+      deliveryKey(parseEvent({ start_time: '2026-11-01', end_time: '2026-11-02' }, defaults)),
+    ).toBeUndefined();
+    expect(
+      deliveryKey(
+        parseEvent({ start_time: '2026-11-01', end_time: '2026-11-02', idempotency_key: 'k' }, defaults),
+      ),
+    ).toMatchObject({ kind: 'range', report: 'k' });
   });
 });

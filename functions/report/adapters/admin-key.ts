@@ -52,11 +52,33 @@ export function extractKey(secretString: string, secretId: string): string {
         `the admin key secret "${secretId}" is JSON without a key field (expected one of ${KEY_FIELDS.slice(0, 3).join(', ')})`,
       );
     }
-    return key.trim();
+    return checkKey(key.trim(), secretId);
   }
   if (!text) throw new SecretError(`the admin key secret "${secretId}" is empty`);
-  if (/\s/.test(text)) throw new SecretError(`the admin key secret "${secretId}" is not a single key`);
-  return text;
+  return checkKey(text, secretId);
+}
+
+/**
+ * A key goes into an HTTP header: whitespace, control characters or quotes inside it are a broken
+ * secret (a pasted line break, a JSON string stored with its quotes), reported as such and never
+ * retried as a network error. The message says what is wrong, never the value.
+ */
+function checkKey(key: string, secretId: string): string {
+  const problem = /\s/.test(key)
+    ? 'whitespace'
+    : /\p{Cc}/u.test(key)
+      ? 'a control character'
+      : /["'`]/.test(key)
+        ? 'a quote'
+        : /[^\x21-\x7e]/.test(key)
+          ? 'a character that is not printable ASCII'
+          : undefined;
+  if (problem) {
+    throw new SecretError(
+      `the admin key in secret "${secretId}" contains ${problem}; store the key alone (sk-admin-…)`,
+    );
+  }
+  return key;
 }
 
 function describeAwsError(error: unknown): string {

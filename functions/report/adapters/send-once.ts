@@ -6,23 +6,15 @@ import {
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import type { DeliveryKey } from '../core/delivery-key';
+import { DeliveryInProgressError } from '../errors';
 
 /** Completed records answer duplicates for this long, well past Lambda's 6-hour maximum event age. */
 export const DELIVERY_RECORD_TTL_SECONDS = 3 * 24 * 60 * 60;
 
-/** What makes two deliveries the same email: never the event id, which differs per delivery. */
-export interface DeliveryKey {
-  readonly report: string;
-  readonly start_time: number;
-  readonly end_time: number;
-  readonly time_zone: string;
-  readonly recipients: readonly string[];
-}
-
 export type DeliveryOutcome =
   | { readonly status: 'sent'; readonly messageId: string }
-  | { readonly status: 'already-sent'; readonly messageId: string }
-  | { readonly status: 'in-progress-elsewhere' };
+  | { readonly status: 'already-sent'; readonly messageId: string };
 
 export type SendOnce = (
   key: DeliveryKey,
@@ -31,10 +23,11 @@ export type SendOnce = (
 ) => Promise<DeliveryOutcome>;
 
 /**
- * Exactly-once delivery over Powertools Idempotency with DynamoDB: the record is written
+ * At-most-once delivery over Powertools Idempotency with DynamoDB: the record is written
  * (in progress) before SES is called and completed with the message id after SES accepts the
- * message; a failed send deletes it so the retry sends. An in-progress record expires with the
- * invocation's remaining time, so a crashed run does not block its retry.
+ * message; a failed send deletes it so the retry sends. Only a completed record means "sent":
+ * finding another delivery in progress throws DeliveryInProgressError, so Lambda retries, and the
+ * retry finds the record completed, or expired with the crashed invocation's deadline, and sends.
  */
 export function createSendOnce(options: { tableName: string; client: DynamoDBClient }): SendOnce {
   const config = new IdempotencyConfig({ expiresAfterSeconds: DELIVERY_RECORD_TTL_SECONDS });
@@ -56,10 +49,15 @@ export function createSendOnce(options: { tableName: string; client: DynamoDBCli
       return messageId;
     };
     try {
-      const stored = await deliver({ ...key, recipients: [...key.recipients].sort() }, sendAndMark);
+      const stored = await deliver(key, sendAndMark);
       return { status: sentNow ? 'sent' : 'already-sent', messageId: stored.message_id };
     } catch (error) {
-      if (error instanceof IdempotencyAlreadyInProgressError) return { status: 'in-progress-elsewhere' };
+      if (error instanceof IdempotencyAlreadyInProgressError) {
+        throw new DeliveryInProgressError(
+          'another delivery of this digest is in progress (or crashed before SES answered); retry after it completes or its record expires',
+          { cause: error },
+        );
+      }
       throw error;
     }
   };

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FetchedBuckets } from '../core/aggregate';
 import type { UsageQuery } from '../core/plan';
+import { redactSecrets } from '../core/redact';
 import { MalformedPageError, parseUsagePage, type UsageBucket, type UsagePage } from '../core/usage-page';
 import { AuthError, PaginationError, UsageApiError } from '../errors';
 
@@ -30,18 +30,30 @@ export type UsageApiEvent =
       readonly reason: string;
     };
 
+/** Where pages go as they arrive (the core's UsageTally); it may throw a MalformedPageError. */
+export interface UsageSink {
+  addPage(query: UsageQuery, buckets: readonly UsageBucket[]): void;
+  finishQuery(query: UsageQuery): void;
+}
+
 export interface UsageApi {
-  /** Every bucket of every query, all pages followed, queries run concurrently. */
+  /** Feeds every bucket of every query to `sink`, all pages followed, queries run concurrently. */
   fetchUsage(
     queries: readonly UsageQuery[],
+    sink: UsageSink,
     onProgress?: (done: number, total: number) => void,
-  ): Promise<FetchedBuckets[]>;
+  ): Promise<void>;
   /** Project id → name, archived projects included. */
   listProjectNames(): Promise<Map<string, string>>;
 }
 
-/** Continuation pages one bucket may need before we call the cursor endless (1,500 projects at 100 a page is 15). */
-const PAGES_PER_BUCKET_ALLOWANCE = 50;
+/**
+ * Pages one bucket may take before we call the cursor endless: we ask for every bucket of a query
+ * in one page, so more pages only come from buckets cut by rows (2,000 projects at 100 a page is 20).
+ */
+const PAGES_PER_BUCKET_ALLOWANCE = 20;
+/** The largest body we read, after decompression: a year of hourly buckets at 1,500 projects is far below. */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const MAX_PROJECT_PAGES = 1_000;
 const PROJECTS_PAGE_SIZE = 100;
 /** Backoff: full jitter under 250 ms · 2^(attempt-1), capped at 8 s. */
@@ -86,7 +98,11 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
         const backoff = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
         const delayMs = Math.max(backoff, error.retryAfterMs ?? 0);
         if (Date.now() + delayMs >= deadline) {
-          lastReason += '; no time left to retry before the deadline';
+          // Waiting past the deadline would only fail later: say when a new run can succeed.
+          lastReason +=
+            error.retryAfterMs === undefined
+              ? '; no time left to retry before the deadline'
+              : `; the API asked to wait until ${new Date(Date.now() + error.retryAfterMs).toISOString()}, past this run's deadline: try again after then`;
           break;
         }
         emit({ type: 'retry', path, attempt, delayMs: Math.round(delayMs), reason: error.message });
@@ -105,9 +121,10 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
         headers,
         signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout,
       });
-      text = await response.text();
+      text = await readCapped(response, MAX_BODY_BYTES);
     } catch (error) {
       if (cancel?.aborted) throw cancel.reason;
+      if (error instanceof UsageApiError) throw error;
       const name = error instanceof Error ? error.name : 'Error';
       const reason =
         name === 'TimeoutError' || name === 'AbortError'
@@ -123,7 +140,9 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
       );
     }
     if (!response.ok) {
-      throw new UsageApiError(`the usage API answered HTTP ${response.status}: ${apiErrorMessage(text)}`);
+      throw new UsageApiError(
+        `the usage API answered HTTP ${response.status}: ${apiErrorMessage(text, options.adminKey)}`,
+      );
     }
     try {
       return JSON.parse(text);
@@ -134,7 +153,7 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
   }
 
   async function* pagesOf(query: UsageQuery, cancel: AbortSignal): AsyncGenerator<UsagePage> {
-    const maxPages = query.limit * PAGES_PER_BUCKET_ALLOWANCE + 1;
+    const maxPages = query.limit * PAGES_PER_BUCKET_ALLOWANCE;
     const seen = new Set<string>();
     let cursor: string | undefined;
     for (let pageNumber = 1; ; pageNumber++) {
@@ -168,22 +187,28 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
     }
   }
 
-  async function fetchQuery(query: UsageQuery, cancel: AbortSignal): Promise<UsageBucket[]> {
-    const buckets: UsageBucket[] = [];
-    for await (const page of pagesOf(query, cancel)) buckets.push(...page.buckets);
-    return buckets;
+  async function fetchQuery(query: UsageQuery, sink: UsageSink, cancel: AbortSignal): Promise<void> {
+    for await (const page of pagesOf(query, cancel)) {
+      try {
+        sink.addPage(query, page.buckets);
+      } catch (error) {
+        if (error instanceof MalformedPageError)
+          throw new UsageApiError(`the usage API sent inconsistent data: ${error.message}`);
+        throw error;
+      }
+    }
+    sink.finishQuery(query);
   }
 
   return {
-    async fetchUsage(queries, onProgress) {
+    async fetchUsage(queries, sink, onProgress) {
       let done = 0;
       // The first failure fails the report: stop the other queries rather than let them retry on.
       const cancel = new AbortController();
       try {
-        return await mapWithConcurrency(queries, concurrency, async (query) => {
-          const buckets = await fetchQuery(query, cancel.signal);
+        await mapWithConcurrency(queries, concurrency, async (query) => {
+          await fetchQuery(query, sink, cancel.signal);
           onProgress?.(++done, queries.length);
-          return { width: query.width, buckets };
         });
       } catch (error) {
         cancel.abort(error);
@@ -205,7 +230,7 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
         if (!Array.isArray(body?.data)) throw new UsageApiError('the projects API sent a page without data');
         for (const project of body.data) {
           if (typeof project?.id === 'string' && typeof project.name === 'string')
-            names.set(project.id, project.name);
+            names.set(project.id, redactSecrets(project.name, [options.adminKey]));
         }
         const lastId = typeof body.last_id === 'string' ? body.last_id : body.data.at(-1)?.id;
         if (body.has_more !== true) return names;
@@ -271,12 +296,35 @@ function networkReason(error: unknown): string {
   return `network error${typeof code === 'string' ? ` (${code})` : ''}`;
 }
 
-function apiErrorMessage(text: string): string {
+/** The API's own error message, short and redacted: a proxy may echo the Authorization header into it. */
+function apiErrorMessage(text: string, adminKey: string): string {
   try {
     const message = (JSON.parse(text) as { error?: { message?: unknown } })?.error?.message;
-    if (typeof message === 'string') return message.slice(0, 300);
+    if (typeof message === 'string') return redactSecrets(message, [adminKey]).slice(0, 300);
   } catch {
     // not JSON: fall through
   }
   return 'no error message';
+}
+
+/** The body as text, refused once it passes `limit` bytes (decompressed), before it is all in memory. */
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const tooLarge = () =>
+    new UsageApiError(`the usage API sent a body over ${limit / 1024 / 1024} MiB; refusing to read it`);
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > limit) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.byteLength;
+    // Leaving the loop by throwing cancels the stream: the rest is never downloaded.
+    if (bytes > limit) throw tooLarge();
+    text += decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
 }

@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { InputError } from '../errors';
 import {
   addDays,
@@ -15,6 +16,10 @@ export const TREND_DAYS = 7;
 
 /** SES accepts at most 50 recipients per message. */
 const MAX_RECIPIENTS = 50;
+/** The longest range a report covers: three years, leap day included. Longer is refused before any request. */
+export const MAX_RANGE_DAYS = 1_096;
+/** How far ahead of our clock a scheduled `time` may be (clock skew), before it is refused. */
+export const MAX_FUTURE_TIME_SECONDS = 5 * 60;
 
 const EMAIL_PATTERN =
   /^[^\s@<>(),;:"[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
@@ -49,6 +54,8 @@ export interface EventDefaults {
   readonly now: number;
   readonly timeZone: string;
   readonly recipients: readonly string[];
+  /** Domains a manual `recipients` may name (lower case); undefined: any. */
+  readonly allowedRecipientDomains?: readonly string[];
 }
 
 /**
@@ -66,7 +73,7 @@ export function parseEvent(event: unknown, defaults: EventDefaults): ReportReque
   const recipients =
     fields.recipients === undefined
       ? [...defaults.recipients]
-      : parseRecipients(fields.recipients, 'recipients');
+      : allowedRecipients(parseRecipients(fields.recipients, 'recipients'), defaults.allowedRecipientDomains);
   const projectIds = fields.project_ids === undefined ? undefined : parseProjectIds(fields.project_ids);
   const dryRun = parseOptionalBoolean(fields.dry_run, 'dry_run');
   const manualKey = parseOptionalKey(fields.idempotency_key);
@@ -89,6 +96,8 @@ export function parseEvent(event: unknown, defaults: EventDefaults): ReportReque
   let reference = defaults.now;
   if (fields.time !== undefined) {
     reference = parseInstant(fields.time, 'time', timeZone);
+    if (reference > defaults.now + MAX_FUTURE_TIME_SECONDS)
+      throw new InputError('time', 'is more than 5 minutes in the future');
   } else {
     for (const key of Object.keys(fields)) {
       if (!MANUAL_FIELDS.has(key))
@@ -108,7 +117,10 @@ export function parseEvent(event: unknown, defaults: EventDefaults): ReportReque
   };
 }
 
-/** Parses a comma list or array of addresses; used for the event, the environment and the CLI. */
+/**
+ * Parses a comma list or array of addresses; used for the event, the environment and the CLI.
+ * Addresses are trimmed, their domains lower-cased, and repeats (in any case) dropped.
+ */
 export function parseRecipients(value: unknown, field: string): string[] {
   const items = typeof value === 'string' ? value.split(',') : value;
   if (!Array.isArray(items)) throw new InputError(field, 'must be a list of email addresses');
@@ -116,18 +128,55 @@ export function parseRecipients(value: unknown, field: string): string[] {
     .map((item) => (typeof item === 'string' ? item.trim() : item))
     .filter((a) => a !== '');
   if (addresses.length === 0) throw new InputError(field, 'must name at least one email address');
-  if (addresses.length > MAX_RECIPIENTS) {
+  const unique = new Map<string, string>();
+  for (const address of addresses) {
+    if (typeof address !== 'string')
+      throw new InputError(field, `${JSON.stringify(address)} is not an email address`);
+    const normalized = normalizeAddress(address, field);
+    const identity = normalized.toLowerCase();
+    if (!unique.has(identity)) unique.set(identity, normalized);
+  }
+  if (unique.size > MAX_RECIPIENTS) {
+    throw new InputError(field, `at most ${MAX_RECIPIENTS} addresses (an SES limit), got ${unique.size}`);
+  }
+  return [...unique.values()];
+}
+
+/** `Name@Example.COM` → `Name@example.com`; refuses what is not an ASCII address, saying how to write it. */
+function normalizeAddress(address: string, field: string): string {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  // SES takes ASCII addresses only; an internationalised domain goes as punycode.
+  if (/[^\x20-\x7e]/.test(address)) {
+    const ascii = at > 0 && /^[\x20-\x7e]+$/.test(local) ? domainToASCII(domain) : '';
     throw new InputError(
       field,
-      `at most ${MAX_RECIPIENTS} addresses (an SES limit), got ${addresses.length}`,
+      `${JSON.stringify(address)} is not ASCII` +
+        (ascii ? `; write its domain as punycode: ${local}@${ascii}` : '; SES sends only to ASCII addresses'),
     );
   }
-  for (const address of addresses) {
-    if (typeof address !== 'string' || !isEmailAddress(address)) {
-      throw new InputError(field, `${JSON.stringify(address)} is not an email address`);
-    }
+  const normalized = `${local}@${domain.toLowerCase()}`;
+  if (at < 1 || !isEmailAddress(normalized))
+    throw new InputError(field, `${JSON.stringify(address)} is not an email address`);
+  return normalized;
+}
+
+/** The domain of an address, lower case. */
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+function allowedRecipients(recipients: string[], allowed?: readonly string[]): string[] {
+  if (!allowed) return recipients;
+  const outside = recipients.filter((address) => !allowed.includes(domainOf(address)));
+  if (outside.length) {
+    throw new InputError(
+      'recipients',
+      `${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside the allowed recipient domains (${allowed.join(', ')})`,
+    );
   }
-  return [...new Set(addresses as string[])];
+  return recipients;
 }
 
 export function isEmailAddress(text: string): boolean {
@@ -165,6 +214,9 @@ function parseRange(fields: Record<string, unknown>, timeZone: string, now: numb
       throw new InputError(field, 'must fall on a whole minute (the API has no finer bucket)');
   }
   if (start >= end) throw new InputError('end_time', 'must be after start_time');
+  if (end - start > MAX_RANGE_DAYS * 86_400) {
+    throw new InputError('end_time', `the range is longer than ${MAX_RANGE_DAYS} days (3 years); split it`);
+  }
   if (start > now) throw new InputError('start_time', 'is in the future');
   if (end > Math.ceil(now / 60) * 60) throw new InputError('end_time', 'is in the future');
   return { start, end };

@@ -1,5 +1,6 @@
 import { localDateOf, startOfLocalDay, type Window } from './local-time';
 import type { OutgoingEmail } from './mime';
+import { neutralizeText } from './text';
 import type { ProjectRow, ProjectTrend, ReportResult, Trend } from './report';
 
 /** Rows shown in the body; past this the email points to the CSV attachment. */
@@ -108,9 +109,10 @@ export const formatShare = (count: number, total: number) =>
 export const barLength = (count: number, top: number, width: number) =>
   top === 0 ? 0 : Math.max(1, Math.round((count / top) * width));
 
-function displayName(project: ProjectRow): string {
+/** A project's name (or id) as shown: names come from users, so only characters that print as themselves. */
+export function displayName(project: ProjectRow): string {
   if (project.project_id === null) return UNATTRIBUTED;
-  return project.project_name ?? project.project_id;
+  return neutralizeText(project.project_name ?? project.project_id);
 }
 
 /** `▲ +12`, `▼ −3` or `= ±0`: today against the previous day. */
@@ -147,7 +149,7 @@ function renderText(view: DigestView): string {
   }
   for (const { project, trend } of view.rows) {
     const bar = '█'.repeat(barLength(project.num_sessions, view.top, BAR_WIDTH_CHARS));
-    const id = project.project_id === null ? '' : ` (${project.project_id})`;
+    const id = project.project_id === null ? '' : ` (${neutralizeText(project.project_id)})`;
     lines.push(`${displayName(project)}${id}`);
     lines.push(
       `  ${bar.padEnd(BAR_WIDTH_CHARS)} ${formatCount(project.num_sessions)} · ${formatShare(project.num_sessions, report.total_sessions)}` +
@@ -192,7 +194,7 @@ function renderHtml(view: DigestView): string {
       const name =
         project.project_id === null
           ? `<em style="color:#6b7280;">${UNATTRIBUTED}</em>`
-          : `${escapeHtml(displayName(project))}<br><span style="font-size:12px;color:#6b7280;">${escapeHtml(project.project_id)}</span>`;
+          : `${escapeHtml(displayName(project))}<br><span style="font-size:12px;color:#6b7280;">${escapeHtml(neutralizeText(project.project_id))}</span>`;
       const bar = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr><td width="${percent}%" height="10" bgcolor="#4f46e5" style="background:#4f46e5;height:10px;line-height:10px;font-size:0;">&nbsp;</td>${percent < 100 ? `<td width="${100 - percent}%" style="font-size:0;line-height:10px;">&nbsp;</td>` : ''}</tr></table>`;
       const trendCell = hasTrend
         ? `<td style="${CELL}white-space:nowrap;">${trend ? trendHtml(trend, project.num_sessions) : ''}</td>`
@@ -256,7 +258,8 @@ export function renderCsv(report: ReportResult, reportTrend?: Trend): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-function csvCell(value: string): string {
-  const defused = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+function csvCell(raw: string): string {
+  const value = neutralizeText(raw);
+  const defused = /^[=+\-@]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(defused) ? `"${defused.replace(/"/g, '""')}"` : defused;
 }

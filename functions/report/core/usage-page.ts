@@ -47,13 +47,18 @@ export function parseUsagePage(body: unknown): UsagePage {
 
 function parseRow(row: unknown, where: string): UsageRow {
   if (!isObject(row)) throw new MalformedPageError(`${where} is not an object`);
-  const count = row.num_sessions ?? row.sessions ?? 0;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-    throw new MalformedPageError(`${where} has no whole num_sessions`);
+  // A count that is absent or unreadable is refused, never read as 0: an understated digest is worse than none.
+  const field = 'num_sessions' in row ? 'num_sessions' : 'sessions' in row ? 'sessions' : undefined;
+  if (field === undefined) throw new MalformedPageError(`${where}.num_sessions is missing`);
+  const count = row[field];
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+    throw new MalformedPageError(
+      `${where}.${field} is ${JSON.stringify(count) ?? String(count)}, not a whole number of sessions`,
+    );
   }
   const projectId = row.project_id ?? null;
   if (projectId !== null && typeof projectId !== 'string') {
-    throw new MalformedPageError(`${where} has a project_id that is not a string`);
+    throw new MalformedPageError(`${where}.project_id is not a string`);
   }
   return { project_id: projectId === '' ? null : projectId, num_sessions: count };
 }

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED, redactSecrets } from '../../functions/report/core/redact';
+import { neutralizeText } from '../../functions/report/core/text';
+import { errorSummary, redactError } from '../../functions/report/errors';
+
+describe('Function: neutralizeText', () => {
+  it.each([
+    ['Data\u202Egnp.exe', 'Datagnp.exe'], // a right-to-left override
+    ['Pay\u2066roll\u2069', 'Payroll'], // isolates
+    ['zero\u200Bwidth\u200D\uFEFF', 'zerowidth'],
+    ['line\nbreak\ttab\u0000nul\u007Fdel\u0085nel', 'line break tab nul del nel'],
+    ['Équipe 🚀 données', 'Équipe 🚀 données'],
+  ])('%j → %j', (input, output) => {
+    expect(neutralizeText(input)).toBe(output);
+  });
+});
+
+describe('Function: redactSecrets', () => {
+  it('removes the known key, OpenAI-shaped keys and bearer tokens', () => {
+    expect(redactSecrets('key=abc.def-123 end', ['abc.def-123'])).toBe(`key=${REDACTED} end`);
+    expect(redactSecrets('Authorization: Bearer eyJhbGciOi.x.y, next')).toBe(
+      `Authorization: Bearer ${REDACTED}, next`,
+    );
+    expect(redactSecrets('authorization: bearer tok')).toBe(`authorization: bearer ${REDACTED}`);
+    expect(redactSecrets('echo sk-proj-abcdefgh12 and sk-admin-Z_9-xxxxxxxx')).toBe(
+      `echo ${REDACTED} and ${REDACTED}`,
+    );
+    expect(redactSecrets('sk-short and task-list', [''])).toBe('sk-short and task-list');
+  });
+});
+
+describe('Function: redactError', () => {
+  it('scrubs the message and stack of an error and of its causes, in place', () => {
+    const cause = new Error('proxy said Authorization: Bearer secret-123');
+    const error = new Error('failed with secret-123', { cause });
+    expect(redactError(error, ['secret-123'])).toBe(error);
+    expect(error.message).toBe(`failed with ${REDACTED}`);
+    expect(error.stack).not.toContain('secret-123');
+    expect(cause.message).toBe(`proxy said Authorization: Bearer ${REDACTED}`);
+    expect(cause.stack).not.toContain('secret-123');
+  });
+
+  it('survives a cause cycle and leaves non-errors alone', () => {
+    const error = new Error('x sk-admin-loop1234') as Error & { cause?: unknown };
+    error.cause = error;
+    redactError(error);
+    expect(error.message).toBe(`x ${REDACTED}`);
+    expect(redactError('plain', ['plain'])).toBe('plain');
+  });
+});
+
+describe('Function: errorSummary', () => {
+  it('gives name and a redacted message, for errors and anything thrown', () => {
+    const error = new TypeError('bad sk-admin-12345678');
+    expect(errorSummary(error)).toEqual({ name: 'TypeError', message: `bad ${REDACTED}` });
+    expect(errorSummary('Bearer abc')).toEqual({ name: 'Error', message: `Bearer ${REDACTED}` });
+  });
+});
