@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { countSessions, type SessionLog } from './sample-usage';
@@ -13,7 +14,21 @@ export type Fault =
   | { readonly kind: 'repeat-cursor' }
   | { readonly kind: 'missing-cursor' }
   | { readonly kind: 'endless' }
-  | { readonly kind: 'garbage-json' };
+  | { readonly kind: 'garbage-json' }
+  /** The page's next_page points back at the page itself, once: its rows arrive again. */
+  | { readonly kind: 'rewind' }
+  /** The first row of the page counts one more session than it should. */
+  | { readonly kind: 'inflate' }
+  /** The first row's count becomes `value` (absent when undefined). */
+  | { readonly kind: 'count'; readonly value: unknown }
+  /** The first bucket is moved past the end of the query. */
+  | { readonly kind: 'shift' }
+  /** A 400 whose message echoes the request's Authorization header, as some proxies do. */
+  | { readonly kind: 'echo-auth' }
+  /** A 200 whose gzip body inflates to `bytes`. */
+  | { readonly kind: 'bomb'; readonly bytes: number }
+  /** A 200 that declares a Content-Length of `bytes` (and sends none of it). */
+  | { readonly kind: 'oversized'; readonly bytes: number };
 
 export interface FakeUsageApiOptions {
   readonly log: SessionLog;
@@ -129,6 +144,23 @@ export class FakeUsageApi {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end('{"object":"page","data":[{"start_time"');
     }
+    if (fault?.kind === 'echo-auth') {
+      record(400);
+      return json(res, 400, {
+        error: { message: `invalid request; received headers: Authorization: ${req.headers.authorization}` },
+      });
+    }
+    if (fault?.kind === 'bomb') {
+      record(200);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      return void res.end(gzipSync(Buffer.alloc(fault.bytes, 0x20)));
+    }
+    if (fault?.kind === 'oversized') {
+      record(200);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(fault.bytes) });
+      res.write('{');
+      return;
+    }
     if (fault?.kind === 'reset') {
       record(0);
       return void req.socket.destroy();
@@ -236,16 +268,32 @@ export class FakeUsageApi {
     if (fault?.kind === 'repeat-cursor' && this.lastCursor) nextPage = this.lastCursor;
     if (nextPage) this.lastCursor = nextPage;
     if (fault?.kind === 'missing-cursor') nextPage = null;
-    if (fault?.kind === 'endless') {
+    if (fault?.kind === 'endless' || fault?.kind === 'rewind') {
       nextPage = this.encodeCursor({ sig: signature, bucket: bucketOffset, row: rowOffset });
-      this.faults.unshift({ path: 'usage', fault });
+      if (fault.kind === 'endless') this.faults.unshift({ path: 'usage', fault });
+    }
+    const firstRow = (data as { results: Record<string, unknown>[] }[]).find((b) => b.results.length)
+      ?.results[0];
+    if (fault?.kind === 'inflate' && firstRow) firstRow.num_sessions = (firstRow.num_sessions as number) + 1;
+    if (fault?.kind === 'count' && firstRow) {
+      if (fault.value === undefined) delete firstRow.num_sessions;
+      else firstRow.num_sessions = fault.value;
+    }
+    if (fault?.kind === 'shift' && data.length) {
+      const bucket = data[0] as { start_time: number; end_time: number };
+      const past = Math.ceil(end / size) * size;
+      Object.assign(bucket, { start_time: past, end_time: past + size });
     }
     return {
       status: 200,
       body: {
         object: 'page',
         data,
-        has_more: hasMore || fault?.kind === 'endless' || fault?.kind === 'missing-cursor',
+        has_more:
+          hasMore ||
+          fault?.kind === 'endless' ||
+          fault?.kind === 'rewind' ||
+          fault?.kind === 'missing-cursor',
         next_page: nextPage,
       },
     };

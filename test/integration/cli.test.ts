@@ -135,6 +135,27 @@ describe('CLI: npm run report', () => {
     expect(run.stderr + run.stdout).not.toContain('sk-admin-WRONG-123');
   });
 
+  it('fails at once, saying when to try again, when Retry-After runs past --timeout', async () => {
+    harness.usageApi.inject('usage', { kind: 'status', status: 429, retryAfter: '3600' });
+    const started = Date.now();
+    const { code, stderr } = await report(['--from', '2026-11-20', '--to', '2026-11-21', '--timeout', '30']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /HTTP 429; the API asked to wait until \d{4}-\d{2}-\d{2}T[\d:.]+Z, past this run's deadline: try again after then/,
+    );
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it.each([
+    [['--timeout', '0'], '--timeout must be a positive number of seconds'],
+    [['--base-url', 'http://usage.example/v1'], '--base-url: "http://usage.example" must be https://'],
+  ])('exits 2 on %j', async (args, message) => {
+    const { code, stderr } = await report(['--from', '2026-11-20', ...args]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(harness.usageApi.requests).toHaveLength(0);
+  });
+
   it('documents every option in --help', async () => {
     const run = await report(['--help']);
     expect(run.code).toBe(0);

@@ -1,6 +1,6 @@
 import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SESClient } from '@aws-sdk/client-ses';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMailer } from '../../functions/report/adapters/mailer';
 import { IDEMPOTENCY_TTL_ATTRIBUTE } from '../../infra/idempotency-schema';
 import { Harness, IDEMPOTENCY_TABLE, lambdaContext, scheduledEvent } from '../support/harness';
@@ -52,12 +52,44 @@ describe('Exactly one digest per scheduled day', () => {
     expect(harness.logs()).toContain('duplicate delivery');
   });
 
-  it('sends once when two deliveries run at the same time', async () => {
-    const results = await Promise.all([
+  it('sends once when two deliveries run at the same time: the loser fails, and its retry finds it sent', async () => {
+    const outcomes = await Promise.allSettled([
       harness.handler()(EVENT, lambdaContext(60_000, 'delivery-a')),
       harness.handler()(EVENT, lambdaContext(60_000, 'delivery-b')),
     ]);
-    expect(results[0]).toEqual(results[1]);
+    const won = outcomes.find((o) => o.status === 'fulfilled');
+    const lost = outcomes.find((o) => o.status === 'rejected');
+    expect(lost?.reason).toMatchObject({ name: 'DeliveryInProgressError', retryable: true });
+    expect(await harness.ses.emails()).toHaveLength(1);
+    // Lambda's retry of the loser, a minute later: the record is completed, nothing is sent.
+    const retried = await harness.handler()(EVENT, lambdaContext(60_000, 'delivery-b-retry'));
+    expect(retried).toEqual(won?.value);
+    expect(await harness.ses.emails()).toHaveLength(1);
+  });
+
+  it('fails, rather than reports success, while another delivery holds the record', async () => {
+    // A run that wrote its record and then died before SES answered: the record stays in progress.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slowSes = harness.handler(
+      {},
+      {
+        mailer: (sender) => {
+          const real = createMailer(new SESClient({}), sender);
+          return { send: async (email) => (await held, real.send(email)) };
+        },
+      },
+    );
+    const first = slowSes(EVENT, lambdaContext(60_000, 'first'));
+    await vi.waitFor(async () => expect(await records()).toHaveLength(1));
+    await expect(harness.handler()(EVENT, lambdaContext(60_000, 'retry'))).rejects.toThrow(
+      /another delivery of this digest is in progress/,
+    );
+    expect(harness.logs()).toContain('DeliveryInProgressError');
+    release();
+    await first;
     expect(await harness.ses.emails()).toHaveLength(1);
   });
 
@@ -86,6 +118,28 @@ describe('Exactly one digest per scheduled day', () => {
     await harness.handler()(EVENT, lambdaContext());
     await harness.handler()({ ...EVENT, recipients: ['cfo@example.com'] }, lambdaContext());
     expect(await harness.ses.emails()).toHaveLength(2);
+  });
+
+  it('treats the same recipients, spelled otherwise, as the same digest', async () => {
+    await harness.handler()(EVENT, lambdaContext());
+    await harness.handler()(
+      { ...EVENT, recipients: ' Finance@EXAMPLE.com,ops@example.com, OPS@example.com ' },
+      lambdaContext(),
+    );
+    expect(await harness.ses.emails()).toHaveLength(1);
+  });
+
+  it('never lets a filtered run of the day stand in for the full digest', async () => {
+    await harness.handler()({ ...EVENT, project_ids: ['proj_01'] }, lambdaContext());
+    await harness.handler()({}, lambdaContext());
+    const full = await harness.handler()(EVENT, lambdaContext());
+    const emails = await harness.ses.emails();
+    expect(emails).toHaveLength(2);
+    expect(emails[1]?.subject).toContain(full.total_sessions.toLocaleString('en-US'));
+    // The same filter in another order is the same digest.
+    await harness.handler()({ ...EVENT, project_ids: ['proj_02', 'proj_01'] }, lambdaContext());
+    await harness.handler()({ ...EVENT, project_ids: ['proj_01', 'proj_02'] }, lambdaContext());
+    expect(await harness.ses.emails()).toHaveLength(3);
   });
 });
 

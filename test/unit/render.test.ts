@@ -36,6 +36,29 @@ describe('Function: renderDigest', () => {
     expect(digest.text).toContain(name);
   });
 
+  it('neutralises control, bidi and zero-width characters of names in text, HTML and CSV', () => {
+    const name = 'Pay\u202Eroll\u200B\nBcc: x@evil.example\u0007';
+    const projects = Array.from({ length: BODY_ROW_LIMIT + 1 }, (_, i) => ({
+      project_id: `p${i}`,
+      project_name: i === 0 ? name : `n${i}`,
+      num_sessions: 100 - i,
+    }));
+    const digest = renderDigest(report(projects), 'UTC');
+    for (const body of [digest.subject, digest.text, digest.html, digest.csv ?? '']) {
+      expect(body).not.toMatch(/[\u202E\u200B\u0007]/);
+      expect(body).not.toContain('\nBcc:');
+    }
+    expect(digest.text).toContain('Payroll Bcc: x@evil.example ');
+    expect(digest.html).toContain('Payroll Bcc: x@evil.example ');
+    expect(digest.csv).toContain('p0,Payroll Bcc: x@evil.example ,100');
+  });
+
+  it('neutralises a project id shown in text and HTML', () => {
+    const digest = renderDigest(report([{ project_id: 'p\u202E1', num_sessions: 3 }]), 'UTC');
+    expect(digest.text).toContain('p1 (p1)');
+    expect(digest.html).not.toContain('\u202E');
+  });
+
   it('says zero on an empty day', () => {
     const digest = renderDigest(report([]), 'UTC');
     expect(digest.subject).toMatch(/: 0$/);
