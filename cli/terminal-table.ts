@@ -1,6 +1,6 @@
 import { barLength, describeWindow, displayName, formatShare } from '../functions/report/core/render';
-import { neutralizeText } from '../functions/report/core/text';
 import type { ReportResult, Trend } from '../functions/report/core/report';
+import { neutralizeText } from '../functions/report/core/text';
 
 const BAR = 24;
 const count = (n: number) => n.toLocaleString('en-US');

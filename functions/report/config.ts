@@ -104,7 +104,9 @@ function allowedDomainsFrom(env: Env, recipients: readonly string[]): string[] {
     throw new ConfigError(`ALLOWED_RECIPIENT_DOMAINS: "${bad ?? configured}" is not a list of domains`);
   const outside = recipients.filter((r) => !domains.includes(domainOf(r)));
   if (outside.length)
-    throw new ConfigError(`ALLOWED_RECIPIENT_DOMAINS: does not include REPORT_RECIPIENTS' ${outside.join(', ')}`);
+    throw new ConfigError(
+      `ALLOWED_RECIPIENT_DOMAINS: does not include REPORT_RECIPIENTS' ${outside.join(', ')}`,
+    );
   return domains;
 }
 

@@ -78,7 +78,12 @@ describe('Exactly one digest per scheduled day', () => {
       {
         mailer: (sender) => {
           const real = createMailer(new SESClient({}), sender);
-          return { send: async (email) => (await held, real.send(email)) };
+          return {
+            send: async (email) => {
+              await held;
+              return real.send(email);
+            },
+          };
         },
       },
     );

@@ -5,6 +5,7 @@ import {
   expectedTotal,
   Harness,
   lambdaContext,
+  SAMPLE_LOG,
   SECRET_ID,
   scheduledEvent,
 } from '../support/harness';
@@ -115,17 +116,17 @@ describe('The key never leaks, and goes only over HTTPS', () => {
   });
 
   it('redacts a key-shaped project name from the result and the email', async () => {
-    const project = harness.usageApi['options'].log.projects[0];
-    if (!project) throw new Error('no sample project');
-    const original = project.name;
-    project.name = `leak ${ADMIN_KEY}`;
+    const projects = SAMPLE_LOG.projects.map((p) => ({ ...p, name: `leak ${ADMIN_KEY}` }));
+    harness.usageApi.configure({ log: { ...SAMPLE_LOG, projects } });
     try {
       const result = await utcHandler()(EVENT, lambdaContext());
+      expect(result.projects[0]?.project_name).toBe('leak [redacted]');
       expect(JSON.stringify(result)).not.toContain(ADMIN_KEY);
       const [email] = await harness.ses.emails();
+      expect(email?.body.text).toContain('leak [redacted]');
       expect(JSON.stringify(email)).not.toContain(ADMIN_KEY);
     } finally {
-      project.name = original;
+      harness.usageApi.configure({ log: SAMPLE_LOG });
     }
   });
 

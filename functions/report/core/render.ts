@@ -1,7 +1,7 @@
 import { localDateOf, startOfLocalDay, type Window } from './local-time';
 import type { OutgoingEmail } from './mime';
-import { neutralizeText } from './text';
 import type { ProjectRow, ProjectTrend, ReportResult, Trend } from './report';
+import { neutralizeText } from './text';
 
 /** Rows shown in the body; past this the email points to the CSV attachment. */
 export const BODY_ROW_LIMIT = 25;
