@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { compliancePlugins } from './compliance';
 import { ContextError, readSettings } from './context';
 import { ReportStack } from './report-stack';
 
@@ -12,7 +12,7 @@ try {
     description: 'usage-digest: a daily per-project digest of OpenAI code interpreter sessions',
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(...compliancePlugins(app));
 } catch (error) {
   if (error instanceof ContextError) {
     console.error(`usage-digest: ${error.message}`);

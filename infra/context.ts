@@ -1,5 +1,5 @@
-import { isEmailAddress, parseRecipients } from '../functions/report/core/event';
-import { isValidTimeZone } from '../functions/report/core/local-time';
+import { domainOf, isEmailAddress, parseRecipients } from '../functions/report/core/event';
+import { firstDateWithoutHour, isValidTimeZone } from '../functions/report/core/local-time';
 
 /** What the stack is built from; every field comes from a `-c key=value` context key or cdk.json. */
 export interface ReportSettings {
@@ -20,6 +20,8 @@ export interface ReportSettings {
   readonly senderIdentity: string;
   /** In the SES sandbox, SES also authorizes each recipient's identity. @default false */
   readonly sesSandbox: boolean;
+  /** Domains a manual invoke may mail (lower case). @default the domains of `recipients` */
+  readonly allowedRecipientDomains: readonly string[];
 }
 
 /** Raised for context that cannot build a working stack; the message names the keys. */
@@ -29,8 +31,11 @@ export class ContextError extends Error {
 
 type Lookup = (key: string) => unknown;
 
-/** Reads and validates the context keys. */
-export function readSettings(lookup: Lookup): ReportSettings {
+/** Years ahead checked for DST gaps at the schedule hour: zones change their rules rarely. */
+const DST_CHECK_DAYS = 2 * 366;
+
+/** Reads and validates the context keys; `today` (YYYY-MM-DD) starts the DST-gap check. */
+export function readSettings(lookup: Lookup, today = new Date().toISOString().slice(0, 10)): ReportSettings {
   const text = (key: string): string | undefined => {
     const value = lookup(key);
     if (value === undefined || value === null || value === '') return undefined;
@@ -58,6 +63,7 @@ export function readSettings(lookup: Lookup): ReportSettings {
   if (!Number.isInteger(scheduleHour) || scheduleHour < 0 || scheduleHour > 23) {
     throw new ContextError('context "scheduleHour": must be a whole hour from 0 to 23');
   }
+  checkScheduleHourExists(scheduleHour, timeZone, today);
   const alarmEmail = text('alarmEmail');
   if (alarmEmail !== undefined && !isEmailAddress(alarmEmail)) {
     throw new ContextError(`context "alarmEmail": "${alarmEmail}" is not an email address`);
@@ -77,9 +83,23 @@ export function readSettings(lookup: Lookup): ReportSettings {
       'context "secretKmsKeyArn": must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)',
     );
   }
+  const allowedRecipientDomains = [
+    ...new Set(
+      (text('allowedRecipientDomains') ?? recipients.map(domainOf).join(','))
+        .split(',')
+        .map((d) => d.trim().toLowerCase()),
+    ),
+  ].filter(Boolean);
+  const outside = recipients.filter((r) => !allowedRecipientDomains.includes(domainOf(r)));
+  if (outside.length) {
+    throw new ContextError(
+      `context "allowedRecipientDomains": must include the domain of every recipient (${outside.join(', ')})`,
+    );
+  }
   return {
     sender,
     recipients,
+    allowedRecipientDomains,
     timeZone,
     scheduleHour,
     secretName: text('secretName') ?? 'openai/admin-key',
@@ -89,6 +109,21 @@ export function readSettings(lookup: Lookup): ReportSettings {
     senderIdentity,
     sesSandbox: flag(text('sesSandbox'), 'sesSandbox'),
   };
+}
+
+/**
+ * EventBridge Scheduler skips a cron time that does not exist on the day (a DST gap: 02:00 on the
+ * spring-forward day in most of Europe and North America), and that day's digest with it.
+ */
+function checkScheduleHourExists(hour: number, timeZone: string, today: string): void {
+  const gap = firstDateWithoutHour(hour, timeZone, today, DST_CHECK_DAYS);
+  if (gap === undefined) return;
+  const safe = [1, -1, 2, -2, 3, -3]
+    .map((step) => (hour + step + 24) % 24)
+    .find((h) => firstDateWithoutHour(h, timeZone, today, DST_CHECK_DAYS) === undefined);
+  throw new ContextError(
+    `context "scheduleHour": ${hour}:00 does not exist in ${timeZone} on ${gap} (clocks skip it for daylight saving time), so the schedule would skip that day's digest; choose another hour${safe === undefined ? '' : `, e.g. ${safe}`}`,
+  );
 }
 
 function flag(value: string | undefined, key: string): boolean {

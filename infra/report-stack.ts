@@ -21,7 +21,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { ReportSettings } from './context';
+import { ContextError, type ReportSettings } from './context';
 import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from './idempotency-schema';
 import { ReportFunction } from './report-function';
 
@@ -49,6 +49,7 @@ export class ReportStack extends Stack {
   constructor(scope: Construct, id: string, props: ReportStackProps) {
     super(scope, id, props);
     const { settings } = props;
+    this.checkSecretKeyLocation(settings.secretKmsKeyArn);
 
     // One customer managed key for the queues, the alarm topic and the log group.
     const key = new kms.Key(this, 'Key', {
@@ -58,13 +59,29 @@ export class ReportStack extends Stack {
       pendingWindow: Duration.days(7),
     });
     // CloudWatch alarms cannot publish to a topic under a key they may not use (nor under aws/sns).
+    // This is AWS's documented statement for an event source publishing to an encrypted topic
+    // (SNS developer guide, "Enable compatibility between event sources from AWS services and
+    // encrypted topics"): no conditions, since a condition key CloudWatch's call does not carry
+    // silently drops every notification. Who may publish is scoped by the topic policy instead.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublishToTheEncryptedTopic',
+        sid: 'AllowCloudWatchAlarmsToUseTheTopicKey',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'], // in a key policy, "*" is this key
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    // CT.KMS.PR.3: grants on this key only through AWS services (Logs, SQS, SNS create their own).
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyGrantsExceptThroughAwsServices',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
       }),
     );
     const logGroupName = `/usage-digest/${this.stackName}/report`;
@@ -100,7 +117,8 @@ export class ReportStack extends Stack {
 
     const logGroup = new logs.LogGroup(this, 'ReportLogGroup', {
       logGroupName,
-      retention: logs.RetentionDays.THREE_MONTHS,
+      // A year (CT.CLOUDWATCH.PR.2): a digest questioned months later can still be traced.
+      retention: logs.RetentionDays.ONE_YEAR,
       encryptionKey: key,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -111,6 +129,9 @@ export class ReportStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
       removalPolicy: RemovalPolicy.DESTROY,
+      // Declares the queue a dead-letter queue (CT.SQS.PR.1), which needs none of its own.
+      // allowAll is SQS's default: no behaviour changes, the queue only says what it is.
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
     };
     this.failureQueue = new sqs.Queue(this, 'FailureQueue', queueProps);
     const scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', queueProps);
@@ -161,6 +182,7 @@ export class ReportStack extends Stack {
         REPORT_SENDER: settings.sender,
         REPORT_RECIPIENTS: settings.recipients.join(','),
         REPORT_TIMEZONE: settings.timeZone,
+        ALLOWED_RECIPIENT_DOMAINS: settings.allowedRecipientDomains.join(','),
         IDEMPOTENCY_TABLE: table.tableName,
         POWERTOOLS_SERVICE_NAME: 'usage-digest',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -199,8 +221,28 @@ export class ReportStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'InvokeExample', {
       description: 'An ad-hoc report without mailing (drop dry_run to mail it)',
-      value: `aws lambda invoke --function-name ${fn.functionName} --cli-binary-format raw-in-base64-out --payload '{"start_time":"2026-11-01","end_time":"2026-11-08","dry_run":true}' report.json && cat report.json`,
+      // --cli-read-timeout 0: the CLI's 60 s default would re-invoke a slow run (and mail twice).
+      value: `aws lambda invoke --function-name ${fn.functionName} --cli-read-timeout 0 --cli-binary-format raw-in-base64-out --payload '{"start_time":"2026-11-01","end_time":"2026-11-08","idempotency_key":"2026-11-01-week","dry_run":true}' report.json && cat report.json`,
     });
+  }
+
+  /**
+   * Secrets Manager decrypts with the secret's key in the secret's own region and account, which
+   * are the stack's (the grant names secrets there): a key elsewhere can never be the one.
+   */
+  private checkSecretKeyLocation(keyArn: string | undefined): void {
+    if (keyArn === undefined) return;
+    const [, , , region, account] = keyArn.split(':');
+    for (const [what, expected, actual] of [
+      ['region', this.region, region],
+      ['account', this.account, account],
+    ] as const) {
+      if (!Token.isUnresolved(expected) && expected !== actual) {
+        throw new ContextError(
+          `context "secretKmsKeyArn": the key is in ${what} ${actual}, but the stack and its secret are in ${expected}; give the key that encrypts the secret`,
+        );
+      }
+    }
   }
 
   /** An ARN in this stack's account and region as cdk-nag renders it in finding ids. */
@@ -243,7 +285,8 @@ export class ReportStack extends Stack {
       }),
       new iam.PolicyStatement({
         sid: 'SendDigest',
-        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        // The mailer calls SendRawEmail only (multipart with a CSV attachment).
+        actions: ['ses:SendRawEmail'],
         resources: [...new Set(sesIdentities)].map((identity) =>
           this.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
         ),
@@ -328,6 +371,7 @@ export class ReportStack extends Stack {
     });
     if (settings.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
     const action = new cloudwatchActions.SnsAction(topic);
+    const created: cloudwatch.Alarm[] = [];
     const period = Duration.minutes(5);
     const alarms: [id: string, description: string, metric: cloudwatch.IMetric][] = [
       [
@@ -355,9 +399,25 @@ export class ReportStack extends Stack {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+      // Alarm actions only: OK actions would mail three "OK" notifications on every fresh deploy,
+      // as each new alarm leaves INSUFFICIENT_DATA. A recovered run shows itself: the digest arrives.
       alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
+      created.push(alarm);
     }
+    // A topic policy replaces SNS's default one, and enforceSSL's holds only the TLS deny: without
+    // this statement CloudWatch is refused ("no resource-based policy allows the SNS:Publish action").
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          ArnEquals: { 'aws:SourceArn': created.map((alarm) => alarm.alarmArn) },
+          StringEquals: { 'aws:SourceAccount': this.account },
+        },
+      }),
+    );
     return topic;
   }
 }

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { compliancePlugins, DISABLED_CONTROL_TOWER_RULES } from '../../infra/compliance';
 import { type ReportSettings, readSettings } from '../../infra/context';
 import { ReportStack } from '../../infra/report-stack';
 
@@ -19,7 +22,7 @@ function synth(context: Record<string, string> = {}) {
   const settings = readSettings((key) => ({ ...BASE, ...context })[key as keyof typeof BASE]);
   const app = new App();
   const stack = new ReportStack(app, 'UsageDigest', { settings, env: ENV });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(...compliancePlugins(app));
   const assembly = app.synth();
   const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
   return { stack, template: Template.fromStack(stack), report };
@@ -41,8 +44,17 @@ describe('Stack: ReportStack', () => {
     ({ template, report } = synth());
   });
 
-  it('passes cdk-nag AwsSolutions with zero findings (synth throws on any)', () => {
+  it('passes cdk-nag AwsSolutions and the Control Tower proactive controls with zero findings', () => {
+    // Both run at every synth (the app and this file register the same list); synth throws on any finding.
+    expect(compliancePlugins(new App()).map((p) => p.name)).toEqual([
+      'AwsSolutions',
+      'cdk-validator-cfnguard',
+    ]);
     expect(report.pluginReports.flatMap((p) => p.violations)).toEqual([]);
+    // A rule left off carries its reason in the code, and in the README.
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    expect(Object.keys(DISABLED_CONTROL_TOWER_RULES)).toEqual(['ct-lambda-pr-3']);
+    expect(readme).toContain('CT.LAMBDA.PR.3');
   });
 
   it('runs a Node.js 22 arm64 function with the contract environment', () => {
@@ -117,7 +129,7 @@ describe('Stack: ReportStack', () => {
       {
         Sid: 'SendDigest',
         Effect: 'Allow',
-        Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+        Action: 'ses:SendRawEmail',
         Resource: {
           'Fn::Join': [
             '',
@@ -225,39 +237,103 @@ describe('Stack: ReportStack', () => {
     );
   });
 
-  it('alarms on errors and on both queues, acting on a KMS-encrypted topic CloudWatch may use', () => {
-    const topic = new Capture();
+  it('alarms on errors and on both queues, and every alarm action reaches a topic CloudWatch may publish to', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Errors',
       Namespace: 'AWS/Lambda',
       Threshold: 1,
-      AlarmActions: [topic],
     });
-    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
-      expect(alarm.Properties.AlarmActions).toEqual([topic.asObject()]);
-    }
-    template.hasResourceProperties('AWS::SNS::Topic', {
-      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
-    });
-    template.hasResourceProperties('AWS::KMS::Key', {
-      EnableKeyRotation: true,
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+    const alarms = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
+    for (const [alarmId, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions).toHaveLength(1);
+      for (const action of alarm.Properties.AlarmActions) {
+        // The action is a topic of this stack…
+        const topicId = action.Ref as string;
+        const topic = resources[topicId];
+        expect(topic?.Type).toBe('AWS::SNS::Topic');
+        // …whose policy (which replaces SNS's default one) lets CloudWatch publish for this alarm…
+        const policies = Object.values(resources).filter(
+          (r) =>
+            r.Type === 'AWS::SNS::TopicPolicy' &&
+            JSON.stringify(r.Properties.Topics) === JSON.stringify([{ Ref: topicId }]),
+        );
+        expect(policies).toHaveLength(1);
+        const statements = policies[0]?.Properties.PolicyDocument.Statement as any[];
+        const allow = statements.find(
+          (st) => st.Effect === 'Allow' && st.Principal?.Service === 'cloudwatch.amazonaws.com',
+        );
+        expect(allow).toMatchObject({
+          Action: 'sns:Publish',
+          Resource: { Ref: topicId },
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        });
+        expect(allow.Condition.ArnEquals['aws:SourceArn']).toContainEqual({ 'Fn::GetAtt': [alarmId, 'Arn'] });
+        // …keeping the TLS-only deny…
+        expect(statements).toContainEqual(
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
           }),
-        ]),
-      },
-    });
+        );
+        // …under a key whose policy lets CloudWatch use it, as AWS documents it: no conditions.
+        const keyId = topic?.Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
+        const keyStatements = resources[keyId]?.Properties.KeyPolicy.Statement as any[];
+        const cloudwatch = keyStatements.filter((st) => st.Principal?.Service === 'cloudwatch.amazonaws.com');
+        expect(cloudwatch).toEqual([
+          {
+            Sid: 'AllowCloudWatchAlarmsToUseTheTopicKey',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+          },
+        ]);
+      }
+    }
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('keeps logs three months in an encrypted log group', () => {
+  it('is quiet on a fresh deploy: no OK or insufficient-data actions', () => {
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.OKActions).toBeUndefined();
+      expect(alarm.Properties.InsufficientDataActions).toBeUndefined();
+    }
+  });
+
+  it('lets KMS grants on its key be created only through AWS services (CT.KMS.PR.3)', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'DenyGrantsExceptThroughAwsServices',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'kms:CreateGrant',
+            Resource: '*',
+            Condition: {
+              BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+            },
+          },
+        ]),
+      },
+    });
+  });
+
+  it('declares both queues dead-letter queues, which need none of their own (CT.SQS.PR.1)', () => {
+    const queues = Object.values(template.findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(2);
+    for (const queue of queues) {
+      expect(queue.Properties.RedriveAllowPolicy).toEqual({ redrivePermission: 'allowAll' });
+      expect(queue.Properties.RedrivePolicy).toBeUndefined();
+    }
+  });
+
+  it('keeps logs a year in an encrypted log group', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: '/usage-digest/UsageDigest/report',
-      RetentionInDays: 90,
+      RetentionInDays: 365,
       KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
     });
     // CloudWatch Logs may use the key for this log group only.
@@ -299,7 +375,10 @@ describe('Stack: ReportStack', () => {
   it('outputs the function name, an invoke example and the failure queue URL', () => {
     template.hasOutput('FunctionName', {});
     template.hasOutput('FailureQueueUrl', {});
-    template.hasOutput('InvokeExample', { Value: Match.objectLike({}) });
+    // The AWS CLI's 60 s read timeout would re-invoke a slow run and mail twice.
+    const example = JSON.stringify(template.toJSON().Outputs.InvokeExample.Value);
+    expect(example).toContain('--cli-read-timeout 0');
+    expect(example).toContain('idempotency_key');
   });
 });
 
@@ -380,8 +459,52 @@ describe('Function: readSettings', () => {
     [{ ...BASE, scheduleHour: '24' }, 'context "scheduleHour"'],
     [{ ...BASE, senderIdentity: 'other.org' }, 'context "senderIdentity"'],
     [{ ...BASE, createSenderIdentity: 'yes' }, 'context "createSenderIdentity"'],
+    [
+      { ...BASE, allowedRecipientDomains: 'example.org' },
+      'context "allowedRecipientDomains": must include the domain of every recipient (ops@example.com, finance@example.com)',
+    ],
+    [
+      { ...BASE, scheduleHour: '2' },
+      'context "scheduleHour": 2:00 does not exist in Europe/Berlin on 2027-03-28 (clocks skip it for daylight saving time), so the schedule would skip that day\'s digest; choose another hour, e.g. 3',
+    ],
+    [
+      { ...BASE, timezone: 'America/New_York', scheduleHour: '2' },
+      '2:00 does not exist in America/New_York on 2027-03-14',
+    ],
+    // Havana springs forward at midnight: 00:00 is the hour that is missing there.
+    [
+      { ...BASE, timezone: 'America/Havana', scheduleHour: '0' },
+      '0:00 does not exist in America/Havana on 2027-03-14',
+    ],
   ])('rejects %j', (context, message) => {
-    expect(read(context)).toThrow(message);
+    expect(() => readSettings((key) => (context as Record<string, unknown>)[key], '2026-11-30')).toThrow(
+      message,
+    );
+  });
+
+  it.each([
+    ['Europe/Berlin', 3],
+    ['Europe/Berlin', 1],
+    ['America/New_York', 7],
+    ['Asia/Kolkata', 2],
+    ['UTC', 0],
+  ])('takes a schedule hour that exists every day: %s at %i', (timezone, hour) => {
+    const settings = readSettings(
+      (key) => ({ ...BASE, timezone, scheduleHour: String(hour) })[key as 'sender'],
+      '2026-11-30',
+    );
+    expect(settings.scheduleHour).toBe(hour);
+  });
+
+  it("defaults the allowed recipient domains to the recipients' and takes more", () => {
+    expect(readSettings((key) => BASE[key as keyof typeof BASE]).allowedRecipientDomains).toEqual([
+      'example.com',
+    ]);
+    const settings = readSettings(
+      (key) =>
+        ({ ...BASE, allowedRecipientDomains: 'Example.com, partner.example' })[key as keyof typeof BASE],
+    );
+    expect(settings.allowedRecipientDomains).toEqual(['example.com', 'partner.example']);
   });
 
   it('defaults to UTC at 07:00 and the openai/admin-key secret', () => {
@@ -397,6 +520,21 @@ describe('Function: readSettings', () => {
   });
 });
 
+describe('Stack: a customer key for the secret', () => {
+  it.each([
+    [
+      'arn:aws:kms:us-east-1:123456789012:key/abcd-1234',
+      'the key is in region us-east-1, but the stack and its secret are in eu-west-1',
+    ],
+    [
+      'arn:aws:kms:eu-west-1:999999999999:key/abcd-1234',
+      'the key is in account 999999999999, but the stack and its secret are in 123456789012',
+    ],
+  ])('refuses %s at synth', (secretKmsKeyArn, message) => {
+    expect(() => synth({ secretKmsKeyArn })).toThrow(message);
+  });
+});
+
 describe('cdk-nag itself', () => {
   it('reports a plainly non-compliant resource, so a clean report means something', () => {
     const app = new App();
@@ -404,5 +542,16 @@ describe('cdk-nag itself', () => {
     new sqs.Queue(stack, 'Plain', { encryption: sqs.QueueEncryption.UNENCRYPTED });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS2/);
+  });
+});
+
+describe('The Control Tower controls themselves', () => {
+  it('report a log group kept under a year and a queue without a dead-letter queue', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Bad', { env: ENV });
+    new sqs.Queue(stack, 'Plain');
+    new logs.LogGroup(stack, 'Short', { retention: logs.RetentionDays.THREE_MONTHS });
+    Validations.of(app).addPlugins(new CfnGuardValidator({}));
+    expect(() => app.synth()).toThrow(/CT\.CLOUDWATCH\.PR\.2[\s\S]*CT\.SQS\.PR\.1/);
   });
 });

@@ -85,3 +85,22 @@ export function previousLocalDay(nowSeconds: number, timeZone: string): { date: 
 function formatDate(year: number, month: number, day: number): LocalDate {
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
+
+/**
+ * The first of `days` dates from `from` on which the wall-clock time `hour`:00 does not exist in
+ * `timeZone` (clocks jump over it for DST); undefined when it exists on every one of them.
+ */
+export function firstDateWithoutHour(
+  hour: number,
+  timeZone: string,
+  from: LocalDate,
+  days: number,
+): LocalDate | undefined {
+  for (let i = 0; i < days; i++) {
+    const date = addDays(from, i);
+    const instant = new TZDate(startOfLocalTime(date, hour, 0, 0, timeZone) * 1000, timeZone);
+    // A time inside a gap comes back moved forward, to another hour.
+    if (instant.getHours() !== hour || instant.getMinutes() !== 0) return date;
+  }
+  return undefined;
+}
