@@ -272,8 +272,10 @@ export class FakeUsageApi {
       nextPage = this.encodeCursor({ sig: signature, bucket: bucketOffset, row: rowOffset });
       if (fault.kind === 'endless') this.faults.unshift({ path: 'usage', fault });
     }
-    const firstRow = (data as { results: Record<string, unknown>[] }[]).find((b) => b.results.length)
-      ?.results[0];
+    type Rows = { results?: Record<string, unknown>[]; result?: Record<string, unknown>[] };
+    const firstRow = (data as Rows[])
+      .map((b) => b.results ?? b.result ?? [])
+      .find((rows) => rows.length)?.[0];
     if (fault?.kind === 'inflate' && firstRow) firstRow.num_sessions = (firstRow.num_sessions as number) + 1;
     if (fault?.kind === 'count' && firstRow) {
       if (fault.value === undefined) delete firstRow.num_sessions;
