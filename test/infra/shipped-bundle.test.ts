@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDayWindow } from '../../functions/report/core/local-time';
 import { ADMIN_KEY, expectedTotal, Harness, IDEMPOTENCY_TABLE } from '../support/harness';
+import { HoldingProxy } from '../support/holding-proxy';
 import { LocalRuntimeApi } from '../support/runtime-api';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -30,43 +31,39 @@ interface FunctionResource {
  * (not the TypeScript source) under Node.js 22 with aws-lambda-ric, Lambda's own runtime client,
  * against the local fakes.
  */
+/** A runtime process: Node.js 22 running aws-lambda-ric on the bundle, as Lambda starts one. */
+interface RuntimeProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+/**
+ * Synthesizes the app through the CDK CLI, as `cdk deploy` would, and runs the bundle it produced
+ * (not the TypeScript source) under Node.js 22 with aws-lambda-ric, Lambda's own runtime client,
+ * against the local fakes.
+ */
 describe('The shipped bundle', () => {
   const harness = new Harness({ idempotency: true });
   const runtime = new LocalRuntimeApi();
   const outdir = mkdtempSync(join(tmpdir(), 'usage-digest-cdk-'));
-  let child: ChildProcess;
-  let output = '';
+  const processes: RuntimeProcess[] = [];
+  let runtimeApi: string;
+  let environment: Record<string, string>;
   let fn: FunctionResource;
   let bundleDir: string;
 
-  beforeAll(async () => {
-    await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '-o', outdir, ...CONTEXT], {
-      cwd: ROOT,
-      timeout: 180_000,
-    });
-    const template = JSON.parse(readFileSync(join(outdir, 'UsageDigest.template.json'), 'utf8'));
-    fn = Object.values(template.Resources as Record<string, { Type: string }>).find(
-      (r) => r.Type === 'AWS::Lambda::Function',
-    ) as unknown as FunctionResource;
-    bundleDir = join(outdir, fn.Metadata['aws:asset:path']);
-
-    await harness.start();
-    const runtimeApi = await runtime.start();
-    // The template's environment, with the table reference resolved to the local table.
-    const environment = Object.fromEntries(
-      Object.entries(fn.Properties.Environment.Variables).map(([k, v]) => [
-        k,
-        typeof v === 'string' ? v : IDEMPOTENCY_TABLE,
-      ]),
-    );
-    child = spawn(NODE_22, [RIC, fn.Properties.Handler], {
+  /** Starts a runtime process polling `api`; extra variables override the template's. */
+  function startRuntime(api: string, overrides: Record<string, string | undefined> = {}): RuntimeProcess {
+    let output = '';
+    const child = spawn(NODE_22, [RIC, fn.Properties.Handler], {
       cwd: bundleDir,
       env: {
         PATH: process.env.PATH,
         ...environment,
         ...harness.env(),
         REPORT_TIMEZONE: environment.REPORT_TIMEZONE,
-        AWS_LAMBDA_RUNTIME_API: runtimeApi,
+        AWS_LAMBDA_RUNTIME_API: api,
         LAMBDA_TASK_ROOT: bundleDir,
         _HANDLER: fn.Properties.Handler,
         AWS_LAMBDA_FUNCTION_NAME: 'UsageDigest-ReportFunction',
@@ -81,6 +78,7 @@ describe('The shipped bundle', () => {
         AWS_ENDPOINT_URL_SES: process.env.AWS_ENDPOINT_URL_SES,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
         AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB,
+        ...overrides,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -90,11 +88,38 @@ describe('The shipped bundle', () => {
     child.stderr?.on('data', (chunk) => {
       output += chunk;
     });
-    child.on('exit', (code) => runtime.abort(`the runtime exited (${code}):\n${output}`));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const started = { child, exited, output: () => output };
+    processes.push(started);
+    return started;
+  }
+
+  beforeAll(async () => {
+    await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '-o', outdir, ...CONTEXT], {
+      cwd: ROOT,
+      timeout: 180_000,
+    });
+    const template = JSON.parse(readFileSync(join(outdir, 'UsageDigest.template.json'), 'utf8'));
+    fn = Object.values(template.Resources as Record<string, { Type: string }>).find(
+      (r) => r.Type === 'AWS::Lambda::Function',
+    ) as unknown as FunctionResource;
+    bundleDir = join(outdir, fn.Metadata['aws:asset:path']);
+
+    await harness.start();
+    runtimeApi = await runtime.start();
+    // The template's environment, with the table reference resolved to the local table.
+    environment = Object.fromEntries(
+      Object.entries(fn.Properties.Environment.Variables).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? v : IDEMPOTENCY_TABLE,
+      ]),
+    );
+    const main = startRuntime(runtimeApi);
+    void main.exited.then((code) => runtime.abort(`the runtime exited (${code}):\n${main.output()}`));
   }, 240_000);
 
   afterAll(async () => {
-    child?.kill();
+    for (const { child } of processes) child.kill('SIGKILL');
     await runtime.stop();
     await harness.stop();
     rmSync(outdir, { recursive: true, force: true });
@@ -106,6 +131,12 @@ describe('The shipped bundle', () => {
     expect(existsSync(join(bundleDir, 'index.mjs.map'))).toBe(true);
     const size = readFileSync(join(bundleDir, 'index.mjs')).length;
     expect(size).toBeLessThan(1_000_000);
+  });
+
+  it('calls only the SES operation its role grants', () => {
+    const bundle = readFileSync(join(bundleDir, 'index.mjs'), 'utf8');
+    expect(bundle).toContain('SendRawEmail');
+    expect(bundle).not.toMatch(/["']SendEmail["']/);
   });
 
   it('reports a manual range exactly and mails it, through the Runtime API', async () => {
@@ -134,9 +165,62 @@ describe('The shipped bundle', () => {
     expect(await harness.ses.emails()).toHaveLength(0);
   });
 
+  it('redacts the key from an error the API echoes, in what the runtime reports', async () => {
+    harness.usageApi.inject('usage', { kind: 'echo-auth' });
+    const outcome = await runtime.invoke({ start_time: '2026-11-20', end_time: '2026-11-21' });
+    expect(outcome.ok).toBe(false);
+    const reported = JSON.stringify(outcome);
+    expect(reported).toContain('Bearer [redacted]');
+    expect(reported).not.toContain(ADMIN_KEY);
+  });
+
   it('never writes the admin key to its logs', () => {
+    const output = processes[0]?.output() ?? '';
     expect(output).toContain('report done');
+    expect(output).toContain('Bearer [redacted]');
     expect(output).not.toContain(ADMIN_KEY);
     expect(runtime.initErrors).toEqual([]);
   });
+
+  it('never loses the day to a crash while SES holds the request: retried, it sends exactly one email', async () => {
+    await harness.ses.clear();
+    const ses = new HoldingProxy(process.env.AWS_ENDPOINT_URL_SES as string);
+    const sesUrl = await ses.start();
+    const crashApi = new LocalRuntimeApi();
+    const api = await crashApi.start();
+    const event = { time: '2026-11-23T06:00:00Z' };
+    try {
+      // 1. The first delivery writes its in-progress record, calls SES, and dies before SES answers.
+      ses.hold = true;
+      const doomed = startRuntime(api, { AWS_ENDPOINT_URL_SES: sesUrl });
+      const deadline = Date.now() + 15_000;
+      const first = crashApi.invoke(event, 15_000);
+      await ses.heldRequest();
+      doomed.child.kill('SIGKILL');
+      await doomed.exited;
+      ses.dropHeld();
+      crashApi.abort('killed');
+      expect(await first).toMatchObject({ ok: false, error: { errorType: 'RuntimeExited' } });
+      ses.hold = false;
+
+      // 2. A retry at once finds the record in progress: an error, so Lambda retries again; no email.
+      const fresh = startRuntime(api, { AWS_ENDPOINT_URL_SES: sesUrl });
+      expect(await crashApi.invoke(event)).toMatchObject({
+        ok: false,
+        error: { errorType: 'DeliveryInProgressError' },
+      });
+      expect(await harness.ses.emails()).toHaveLength(0);
+
+      // 3. A retry after the dead invocation's deadline takes over the expired record and sends.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now() + 1_500)));
+      expect(await crashApi.invoke(event)).toMatchObject({ ok: true });
+      // 4. Any later delivery finds it sent.
+      expect(await crashApi.invoke(event)).toMatchObject({ ok: true });
+      expect(await harness.ses.emails()).toHaveLength(1);
+      expect(fresh.output()).not.toContain(ADMIN_KEY);
+    } finally {
+      await crashApi.stop();
+      await ses.stop();
+    }
+  }, 60_000);
 });
