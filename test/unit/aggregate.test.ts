@@ -103,8 +103,8 @@ describe('Class: UsageTally', () => {
     ['not on a UTC multiple of its width', bucket(1800, 3600, []), 'is not aligned to a UTC multiple of 1h'],
     [
       'with a wild start',
-      { start_time: 1e12, end_time: 1e12 + 3600, results: [] },
-      'bucket 1000000000000–1000000003600',
+      { start_time: 1e17, end_time: 1e17 + 3600, results: [] },
+      'bucket 100000000000000000–100000000000003600',
     ],
   ])('fails on a bucket %s', (_, wrong, message) => {
     const tally = new UsageTally(segments, 2);
@@ -217,5 +217,56 @@ describe('Function: parseUsagePage', () => {
     [null, 'no data array'],
   ])('rejects %j', (body, message) => {
     expect(() => parseUsagePage(body)).toThrow(message);
+  });
+});
+
+describe('Function: buildReport, at its edges', () => {
+  it('breaks ties by id in code-point order, unattributed last, and omits unknown names', () => {
+    const totals = new Map<string | null, number>([
+      ['proj_b', 4],
+      [null, 4],
+      ['proj_a', 4],
+      ['proj_c', 4],
+    ]);
+    const report = buildReport({ window: day(0), totals, names: new Map([['proj_c', 'Gamma']]) });
+    expect(report.projects).toStrictEqual([
+      { project_id: 'proj_a', num_sessions: 4 },
+      { project_id: 'proj_b', num_sessions: 4 },
+      { project_id: 'proj_c', project_name: 'Gamma', num_sessions: 4 },
+      { project_id: null, num_sessions: 4 },
+    ]);
+  });
+
+  it('has no trend without history', () => {
+    expect(buildTrend([], [])).toBeUndefined();
+  });
+});
+
+describe('Function: parseUsagePage, at its edges', () => {
+  const page = (extra: Record<string, unknown>, rows: unknown[] = []) =>
+    parseUsagePage({ data: [{ start_time: 0, end_time: 60, results: rows }], ...extra });
+
+  it('follows has_more only when it is true, and a cursor only when it is a non-empty string', () => {
+    expect(page({ has_more: true, next_page: 'c1' })).toMatchObject({ hasMore: true, nextPage: 'c1' });
+    expect(page({ has_more: 'true', next_page: '' })).toMatchObject({ hasMore: false, nextPage: null });
+    expect(page({ has_more: true, next_page: 5 })).toMatchObject({ hasMore: true, nextPage: null });
+  });
+
+  it('takes a count of 0 and reads an empty project id as unattributed', () => {
+    expect(page({}, [{ num_sessions: 0, project_id: '' }]).buckets[0]?.results).toEqual([
+      { project_id: null, num_sessions: 0 },
+    ]);
+  });
+
+  it('refuses a bucket that carries no rows at all, with a named error', () => {
+    const error = (() => {
+      try {
+        parseUsagePage({ data: [{ start_time: 0, end_time: 60 }] });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.name).toBe('MalformedPageError');
+    expect(error?.message).toBe('data[0] lacks start_time, end_time or results');
   });
 });

@@ -208,3 +208,107 @@ describe('Function: deliveryKey', () => {
     ).toMatchObject({ kind: 'range', report: 'k' });
   });
 });
+
+describe('Function: parseEvent, at its edges', () => {
+  const now = defaults.now;
+  it.each([
+    ['a string event', 'yesterday', 'event: must be a JSON object'],
+    [
+      'a bad zone',
+      { timezone: 'Moon/Base' },
+      'timezone: "Moon/Base" is not an IANA time zone (e.g. Europe/Berlin)',
+    ],
+    ['a zone that is no string', { timezone: 5 }, 'timezone: 5 is not an IANA time zone'],
+    ['a bad time', { time: 'yesterday' }, 'time: "yesterday" is not an ISO-8601 date or date-time'],
+    ['recipients that are no list', { recipients: 5 }, 'recipients: must be a list of email addresses'],
+    [
+      'project_ids that are no array',
+      { project_ids: 'proj_a' },
+      'project_ids: must be an array of project ids',
+    ],
+    ['a project id that is no string', { project_ids: [5] }, 'project_ids: 5 is not a project id'],
+    ['a start in the future', { start_time: now + 60, end_time: now + 120 }, 'start_time: is in the future'],
+    ['a start at now', { start_time: now, end_time: now + 60 }, 'end_time: is in the future'],
+    [
+      'an idempotency_key that is no string',
+      { idempotency_key: 5 },
+      'idempotency_key: must be a non-empty string',
+    ],
+    ['a blank idempotency_key', { idempotency_key: '  ' }, 'idempotency_key: must be a non-empty string'],
+    ['a 201-character idempotency_key', { idempotency_key: 'k'.repeat(201) }, 'of at most 200 characters'],
+    [
+      'an address without @',
+      { recipients: ['bob.example.com'] },
+      'recipients: "bob.example.com" is not an email address',
+    ],
+    [
+      'an address without local part',
+      { recipients: ['@bücher.example'] },
+      'is not ASCII; SES sends only to ASCII addresses',
+    ],
+    ['an address in brackets', { recipients: ['<a@example.com>'] }, 'is not an email address'],
+    ['a domain ending in a hyphen', { recipients: ['a@example-.com'] }, 'is not an email address'],
+    [
+      'a 255-character address',
+      { recipients: [`${'a'.repeat(243)}@example.com`] },
+      'is not an email address',
+    ],
+  ])('rejects %s', (_, event, message) => {
+    expect(() => parseEvent(event, defaults)).toThrow(message);
+  });
+
+  it('reads undefined as {}, and takes known fields without a time as the day before now', () => {
+    expect(parseEvent(undefined, defaults).window).toEqual(localDayWindow('2026-11-22', 'Europe/Berlin'));
+    const request = parseEvent({ project_ids: ['proj_a'], dry_run: true, idempotency_key: ' k ' }, defaults);
+    expect(request).toMatchObject({
+      kind: 'daily',
+      projectIds: ['proj_a'],
+      dryRun: true,
+      idempotencyKey: 'k',
+    });
+  });
+
+  it('takes a range that ends at now, an address of 254 characters and a key of 200', () => {
+    const address = `${'a'.repeat(242)}@example.com`;
+    const request = parseEvent(
+      { start_time: now - 3600, end_time: now, recipients: [address], idempotency_key: 'k'.repeat(200) },
+      defaults,
+    );
+    expect(request.window).toEqual({ start: now - 3600, end: now });
+    expect(request.recipients).toEqual([address]);
+  });
+});
+
+describe('Function: parseInstant, at its edges', () => {
+  it.each([
+    [0, 0],
+    [10_000_000_000, 10_000_000_000],
+    [' 2026-11-20 ', at('2026-11-20T00:00:00Z')],
+    ['2026-11-20T23:59:59', at('2026-11-20T23:59:59Z')],
+    ['2026-11-20 10:30', at('2026-11-20T10:30:00Z')],
+    ['2026-11-20T10:30:00.5Z', at('2026-11-20T10:30:00Z')],
+    ['2026-11-20T10:30:00+0530', at('2026-11-20T05:00:00Z')],
+    ['2026-11-20T10:30-01:00', at('2026-11-20T11:30:00Z')],
+  ])('reads %j', (value, expected) => {
+    expect(parseInstant(value, 'f', 'UTC')).toBe(expected);
+  });
+
+  it.each([
+    [-60, 'f: must be whole Unix seconds'],
+    [10_000_000_001, 'f: looks like milliseconds; give Unix seconds'],
+    ['   ', 'f: must be Unix seconds or an ISO-8601 date or date-time'],
+    [true, 'f: must be Unix seconds or an ISO-8601 date or date-time'],
+    ['2026-11-20T24:00', 'f: "2026-11-20T24:00" is not a valid date-time'],
+    ['2026-11-20T10:60', 'is not a valid date-time'],
+    ['2026-11-20T10:30:60', 'is not a valid date-time'],
+    ['2026-02-30T10:00', 'is not a valid date-time'],
+    ['x2026-11-20T10:30', 'is not an ISO-8601 date or date-time'],
+    ['2026-11-20T10:30:5', 'is not an ISO-8601 date or date-time'],
+    ['2026-11-20T10:30:00.Z', 'is not an ISO-8601 date or date-time'],
+    ['x2026-11-20T10:30:00Z', 'is not an ISO-8601 date or date-time'],
+    ['2026-11-20T10:30:00Zx', 'is not an ISO-8601 date or date-time'],
+    ['2026-11-20T10:30:00+05:3', 'is not an ISO-8601 date or date-time'],
+  ])('rejects %j', (value, message) => {
+    expect(() => parseInstant(value, 'f', 'UTC')).toThrow(message);
+  });
+});

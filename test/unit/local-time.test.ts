@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   addDays,
+  firstDateWithoutHour,
+  isValidTimeZone,
   localDateOf,
   localDayWindow,
   parseLocalDate,
   previousLocalDay,
   startOfLocalDay,
+  startOfLocalTime,
 } from '../../functions/report/core/local-time';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
@@ -56,5 +59,44 @@ describe('Function: calendar helpers', () => {
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
     expect(localDateOf(at('2026-11-21T23:30:00Z'), 'Europe/Berlin')).toBe('2026-11-22');
     expect(() => startOfLocalDay('2026-13-01', 'UTC')).toThrow(RangeError);
+  });
+});
+
+describe('Function: firstDateWithoutHour', () => {
+  it('finds the spring-forward day on which an hour does not exist', () => {
+    expect(firstDateWithoutHour(2, 'Europe/Berlin', '2026-01-01', 366)).toBe('2026-03-29');
+    expect(firstDateWithoutHour(2, 'America/New_York', '2026-03-08', 1)).toBe('2026-03-08');
+    expect(firstDateWithoutHour(0, 'America/Havana', '2026-01-01', 366)).toBe('2026-03-08');
+  });
+
+  it('finds none for an hour every day has, or before the gap, or in a zone without DST', () => {
+    expect(firstDateWithoutHour(3, 'Europe/Berlin', '2026-01-01', 732)).toBeUndefined();
+    expect(firstDateWithoutHour(2, 'Europe/Berlin', '2026-01-01', 87)).toBeUndefined();
+    expect(firstDateWithoutHour(2, 'Europe/Berlin', '2026-01-01', 88)).toBe('2026-03-29');
+    expect(firstDateWithoutHour(2, 'Asia/Kolkata', '2026-01-01', 366)).toBeUndefined();
+    expect(firstDateWithoutHour(5, 'UTC', '2026-01-01', 0)).toBeUndefined();
+  });
+});
+
+describe('Local dates, at their edges', () => {
+  it('parses only whole, real dates', () => {
+    expect(parseLocalDate('x2026-11-20')).toBeUndefined();
+    expect(parseLocalDate('2026-13-01')).toBeUndefined();
+    expect(parseLocalDate('2026-02-30')).toBeUndefined();
+    expect(parseLocalDate('0050-01-01')).toBeUndefined();
+    expect(parseLocalDate('2024-02-29')).toEqual({ year: 2024, month: 2, day: 29 });
+  });
+
+  it('refuses what is not a date, naming it', () => {
+    expect(() => startOfLocalDay('2026-02-30', 'UTC')).toThrow('not a date: 2026-02-30');
+    expect(() => startOfLocalTime('tomorrow', 1, 0, 0, 'UTC')).toThrow('not a date: tomorrow');
+    expect(() => addDays('2026-13-01', 1)).toThrow('not a date: 2026-13-01');
+  });
+
+  it('knows IANA zones from anything else, and pads years to four digits', () => {
+    expect(isValidTimeZone('Asia/Kathmandu')).toBe(true);
+    expect(isValidTimeZone('Moon/Base')).toBe(false);
+    expect(addDays('0999-12-31', 0)).toBe('0999-12-31');
+    expect(addDays('0999-12-31', 1)).toBe('1000-01-01');
   });
 });

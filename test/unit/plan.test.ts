@@ -95,3 +95,52 @@ describe('Function: planQueries', () => {
     }
   });
 });
+
+describe('Function: planQueries, at its edges', () => {
+  const hour = 3600;
+
+  it('refuses a window whose end is not on a whole minute', () => {
+    expect(() => alignedSegments({ start: 0, end: 90 })).toThrow(/whole minutes/);
+  });
+
+  it('bridges a gap as long as the shorter neighbour, and no longer', () => {
+    // Hour-long windows that never span a whole UTC day, so they plan as hourly queries.
+    const offset = 86_400 * 10 + hour; // not a whole UTC day, so hourly
+    const plan = (spans: [number, number][]) =>
+      planQueries(spans.map(([a, b]) => ({ start: offset + a * hour, end: offset + b * hour }))).queries.map(
+        (q) => [q.start - offset, q.end - offset].map((t) => t / hour),
+      );
+    expect(
+      plan([
+        [0, 1],
+        [2, 3],
+      ]),
+    ).toEqual([[0, 3]]);
+    expect(
+      plan([
+        [0, 1],
+        [3, 4],
+      ]),
+    ).toEqual([
+      [0, 1],
+      [3, 4],
+    ]);
+    // The gap is judged against the shorter side, not the longer.
+    expect(
+      plan([
+        [0, 3],
+        [5, 6],
+      ]),
+    ).toEqual([
+      [0, 3],
+      [5, 6],
+    ]);
+  });
+
+  it('plans the same queries whatever order the windows come in', () => {
+    const days = ['2026-11-14', '2026-11-15', '2026-11-16'].map((d) => localDayWindow(d, 'Europe/Berlin'));
+    const inOrder = planQueries(days).queries;
+    expect(planQueries([days[2], days[0], days[1]] as typeof days).queries).toEqual(inOrder);
+    expect(inOrder.every((q) => q.limit > 0)).toBe(true);
+  });
+});

@@ -3,8 +3,11 @@ import { localDayWindow } from '../../functions/report/core/local-time';
 import { buildMimeMessage, encodeHeader } from '../../functions/report/core/mime';
 import {
   BODY_ROW_LIMIT,
+  barLength,
   describeWindow,
+  digestMessage,
   escapeHtml,
+  formatShare,
   renderCsv,
   renderDigest,
 } from '../../functions/report/core/render';
@@ -137,6 +140,68 @@ describe('Function: renderCsv', () => {
 });
 
 describe('Function: buildMimeMessage', () => {
+  it('lays out a message with an attachment exactly as RFC 2045/2046 want it', () => {
+    const raw = buildMimeMessage({
+      from: 'a@example.com',
+      to: ['b@example.com'],
+      subject: 'Hi',
+      text: 't',
+      html: 'h',
+      attachments: [{ filename: 'x.csv', contentType: 'text/csv', content: 'c' }],
+    });
+    expect(raw.split('\r\n')).toEqual([
+      'From: a@example.com',
+      'To: b@example.com',
+      'Subject: Hi',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="----=_usage_digest_mixed"',
+      '',
+      '------=_usage_digest_mixed',
+      'Content-Type: multipart/alternative; boundary="----=_usage_digest_alt"',
+      '',
+      '------=_usage_digest_alt',
+      'Content-Type: text/plain; charset=UTF-8',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('t').toString('base64'),
+      '------=_usage_digest_alt',
+      'Content-Type: text/html; charset=UTF-8',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('h').toString('base64'),
+      '------=_usage_digest_alt--',
+      '------=_usage_digest_mixed',
+      'Content-Type: text/csv; charset=UTF-8; name="x.csv"',
+      'Content-Transfer-Encoding: base64',
+      'Content-Disposition: attachment; filename="x.csv"',
+      '',
+      Buffer.from('c').toString('base64'),
+      '------=_usage_digest_mixed--',
+      '',
+    ]);
+  });
+
+  it('wraps base64 at 76 characters without an empty line after a full one', () => {
+    const raw = buildMimeMessage({
+      from: 'a@x.example',
+      to: ['b@x.example'],
+      subject: 's',
+      text: 'é'.repeat(57),
+      html: 'h',
+    });
+    const lines = raw.split('\r\n');
+    const start = lines.indexOf('Content-Type: text/plain; charset=UTF-8') + 3;
+    // 114 bytes are 152 base64 characters: two full lines, then the boundary.
+    expect(lines.slice(start, start + 2).map((l) => l.length)).toEqual([76, 76]);
+    expect(lines[start + 2]).toBe('------=_usage_digest_alt');
+  });
+
+  it('fills each encoded word with up to 45 bytes of the subject', () => {
+    const words = encodeHeader(`é${'a'.repeat(44)}`).split('\r\n ');
+    const decoded = words.map((w) => Buffer.from(w.slice(10, -2), 'base64').toString('utf8'));
+    expect(decoded).toEqual([`é${'a'.repeat(43)}`, 'a']);
+  });
+
   it('builds text and HTML alternatives whose parts decode back', () => {
     const raw = buildMimeMessage({
       from: 'a@example.com',
@@ -173,5 +238,86 @@ describe('Function: buildMimeMessage', () => {
 describe('Function: escapeHtml', () => {
   it('escapes the five significant characters', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+});
+
+describe('The rendered digest, whole', () => {
+  // 27 projects and the unattributed row last: the body shows 25 rows plus unattributed, the CSV all.
+  const projects: ReportResult['projects'] = [
+    ...Array.from({ length: 27 }, (_, i) => ({
+      project_id: `proj_${String(i).padStart(2, '0')}`,
+      ...(i % 3 === 0 ? {} : { project_name: i === 1 ? 'R&D <North> "Lab"' : `Team ${i}` }),
+      num_sessions: 120 - i * 4,
+    })),
+    { project_id: null, num_sessions: 1 },
+  ];
+  const result = report(projects);
+  const trend = {
+    previous_day_sessions: result.total_sessions - 5,
+    seven_day_mean_sessions: 1_234.5,
+    projects: projects.map((p, i) => ({
+      project_id: p.project_id,
+      previous_day_sessions: Math.max(0, p.num_sessions + ((i % 3) - 1) * 2),
+      seven_day_mean_sessions: p.num_sessions / 2,
+    })),
+  };
+  const digest = renderDigest(result, 'Europe/Berlin', trend);
+
+  it('reads as this text, HTML and CSV', async () => {
+    expect(digest.subject).toBe(
+      `Code interpreter sessions 2026-11-21 (Europe/Berlin): ${result.total_sessions.toLocaleString('en-US')}`,
+    );
+    await expect(digest.text).toMatchFileSnapshot('./__snapshots__/digest.txt');
+    await expect(digest.html).toMatchFileSnapshot('./__snapshots__/digest.html');
+    await expect(digest.csv).toMatchFileSnapshot('./__snapshots__/digest.csv');
+  });
+
+  it('attaches the CSV to the message only when the body leaves projects out', () => {
+    expect(digestMessage(digest, ['a@example.com'])).toEqual({
+      to: ['a@example.com'],
+      subject: digest.subject,
+      text: digest.text,
+      html: digest.html,
+      attachments: [
+        { filename: 'code-interpreter-sessions.csv', contentType: 'text/csv', content: digest.csv },
+      ],
+    });
+    const short = renderDigest(report(projects.slice(0, 3)), 'UTC');
+    expect(digestMessage(short, ['a@example.com'])).toStrictEqual({
+      to: ['a@example.com'],
+      subject: short.subject,
+      text: short.text,
+      html: short.html,
+    });
+  });
+
+  it('reads as this without trend, for a range', async () => {
+    const range = renderDigest(report(projects.slice(0, 2)), 'UTC');
+    await expect(range.text).toMatchFileSnapshot('./__snapshots__/range.txt');
+    await expect(range.html).toMatchFileSnapshot('./__snapshots__/range.html');
+    expect(renderCsv(report(projects.slice(0, 2)))).toBe(
+      'project_id,project_name,num_sessions,share_percent\r\nproj_00,,120,50.85\r\nproj_01,"R&D <North> ""Lab""",116,49.15\r\n',
+    );
+    expect(renderCsv(report([]))).toBe('project_id,project_name,num_sessions,share_percent\r\n');
+  });
+
+  it('says zero on an empty day in both bodies, with a zero share', () => {
+    const empty = renderDigest(report([]), 'UTC');
+    expect(empty.text).toContain(
+      'Total: 0 sessions in 0 project rows\n\nNo code interpreter sessions in this period.',
+    );
+    expect(empty.html).toContain('No code interpreter sessions in this period.');
+    expect(empty.html).not.toContain(
+      '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">',
+    );
+    expect(formatShare(0, 0)).toBe('0%');
+    expect(formatShare(1, 3)).toBe('33.3%');
+  });
+
+  it('scales bars to the top project, any usage at least one unit', () => {
+    expect(barLength(0, 0, 20)).toBe(0);
+    expect(barLength(1, 1_000, 20)).toBe(1);
+    expect(barLength(10, 10, 20)).toBe(20);
+    expect(barLength(5, 10, 20)).toBe(10);
   });
 });

@@ -56,3 +56,10 @@ describe('Function: errorSummary', () => {
     expect(errorSummary('Bearer abc')).toEqual({ name: 'Error', message: `Bearer ${REDACTED}` });
   });
 });
+
+describe('Function: redactSecrets, at its edges', () => {
+  it('says [redacted], whatever the spacing after Bearer, and removes nothing else by default', () => {
+    expect(redactSecrets('Bearer   tok-1')).toBe('Bearer   [redacted]');
+    expect(redactSecrets('Stryker was here')).toBe('Stryker was here');
+  });
+});

@@ -133,6 +133,7 @@ export function parseRecipients(value: unknown, field: string): string[] {
     if (typeof address !== 'string')
       throw new InputError(field, `${JSON.stringify(address)} is not an email address`);
     const normalized = normalizeAddress(address, field);
+    // Stryker disable next-line MethodExpression: upper or lower, one case folds repeats the same
     const identity = normalized.toLowerCase();
     if (!unique.has(identity)) unique.set(identity, normalized);
   }

@@ -30,7 +30,7 @@ export function parseUsagePage(body: unknown): UsagePage {
   if (!isObject(body) || !Array.isArray(body.data)) throw new MalformedPageError('page has no data array');
   const buckets = body.data.map((bucket, index): UsageBucket => {
     if (!isObject(bucket)) throw new MalformedPageError(`data[${index}] is not a bucket`);
-    const rows = bucket.results ?? bucket.result ?? [];
+    const rows = bucket.results ?? bucket.result;
     if (!Number.isInteger(bucket.start_time) || !Number.isInteger(bucket.end_time) || !Array.isArray(rows)) {
       throw new MalformedPageError(`data[${index}] lacks start_time, end_time or results`);
     }
@@ -51,7 +51,7 @@ function parseRow(row: unknown, where: string): UsageRow {
   const field = 'num_sessions' in row ? 'num_sessions' : 'sessions' in row ? 'sessions' : undefined;
   if (field === undefined) throw new MalformedPageError(`${where}.num_sessions is missing`);
   const count = row[field];
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+  if (!Number.isSafeInteger(count) || (count as number) < 0) {
     throw new MalformedPageError(
       `${where}.${field} is ${JSON.stringify(count) ?? String(count)}, not a whole number of sessions`,
     );
@@ -60,7 +60,7 @@ function parseRow(row: unknown, where: string): UsageRow {
   if (projectId !== null && typeof projectId !== 'string') {
     throw new MalformedPageError(`${where}.project_id is not a string`);
   }
-  return { project_id: projectId === '' ? null : projectId, num_sessions: count };
+  return { project_id: projectId === '' ? null : projectId, num_sessions: count as number };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
