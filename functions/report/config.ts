@@ -1,6 +1,6 @@
 import { domainOf, isEmailAddress, parseRecipients } from './core/event';
 import { isValidTimeZone } from './core/local-time';
-import { ConfigError, InputError } from './errors';
+import { ConfigError } from './errors';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_CONCURRENCY = 8;
@@ -60,11 +60,12 @@ export function loadConfig(env: Env = process.env): ReportConfig {
 }
 
 function recipientsFrom(env: Env): string[] {
+  const value = required(env, 'REPORT_RECIPIENTS');
   try {
-    return parseRecipients(required(env, 'REPORT_RECIPIENTS'), 'REPORT_RECIPIENTS');
+    return parseRecipients(value, 'REPORT_RECIPIENTS');
   } catch (error) {
-    if (error instanceof InputError) throw new ConfigError(error.message);
-    throw error;
+    // parseRecipients throws only InputError, which here is the stack's configuration at fault.
+    throw new ConfigError((error as Error).message);
   }
 }
 

@@ -255,21 +255,85 @@ describe('Handler: the admin key', () => {
 
   it('logs structured JSON: the window, the plan, requests, retries and durations', async () => {
     harness.output.length = 0;
-    await harness.handler()({}, lambdaContext());
+    harness.usageApi.inject('usage', { kind: 'status', status: 503 });
+    const result = await harness.handler()({}, lambdaContext());
     const lines = harness
       .logs()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line));
     const find = (message: string) => lines.find((line) => line.message === message);
+    const day = localDayWindow('2026-11-22', 'Europe/Berlin');
     expect(find('report requested')).toMatchObject({
       level: 'INFO',
+      kind: 'daily',
       period: '2026-11-22',
+      window: day,
       time_zone: 'Europe/Berlin',
+      dry_run: false,
     });
-    expect(find('usage plan')).toMatchObject({ windows: 8, queries: 2, buckets: 192 });
-    expect(find('report computed')).toMatchObject({ queries: 2, requests: 3, retries: 0 });
-    expect(find('report done')?.duration_ms).toBeTypeOf('number');
+    expect(find('usage plan')).toMatchObject({
+      window: day,
+      time_zone: 'Europe/Berlin',
+      windows: 8,
+      queries: 2,
+      buckets: 192,
+    });
+    expect(find('retrying usage API request')).toMatchObject({
+      level: 'WARN',
+      path: '/organization/usage/code_interpreter_sessions',
+      attempt: 1,
+      delay_ms: expect.any(Number),
+      reason: 'HTTP 503',
+    });
+    expect(find('report computed')).toMatchObject({
+      total_sessions: result.total_sessions,
+      projects: result.projects.length,
+      queries: 2,
+      requests: 4,
+      retries: 1,
+      fetch_ms: expect.any(Number),
+    });
+    const [email] = await harness.ses.emails();
+    expect(find('email sent')).toMatchObject({
+      message_id: email?.messageId,
+      recipients: 2,
+      subject: email?.subject,
+    });
+    expect(find('report done')).toMatchObject({ service: 'usage-digest', duration_ms: expect.any(Number) });
+    expect(find('report done')?.duration_ms).toBeLessThan(60_000);
+  });
+
+  it('keeps 10 s of the invocation for sending: a hanging API fails the run that long before its end', async () => {
+    harness.usageApi.inject('usage', { kind: 'hang', ms: 5_000 });
+    const started = Date.now();
+    await expect(harness.handler()({}, lambdaContext(11_000))).rejects.toThrow(/timed out after \d+ ms/);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(await harness.ses.emails()).toHaveLength(0);
+  });
+
+  it('shows no day-over-day trend for a range', async () => {
+    await harness.handler()({ start_time: '2026-11-20', end_time: '2026-11-22' }, lambdaContext());
+    const [email] = await harness.ses.emails();
+    expect(email?.body.text).not.toContain('vs prev. day');
+    expect(email?.body.text).not.toContain('Previous day');
+  });
+
+  it('logs a failure with its name, redacted message and duration', async () => {
+    harness.output.length = 0;
+    harness.usageApi.inject('usage', { kind: 'status', status: 400 });
+    await expect(harness.handler()({}, lambdaContext())).rejects.toThrow('the usage API answered HTTP 400');
+    const failed = harness
+      .logs()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line))
+      .find((line) => line.message === 'report failed');
+    expect(failed).toMatchObject({
+      level: 'ERROR',
+      error: { name: 'UsageApiError', message: 'the usage API answered HTTP 400: injected fault' },
+      duration_ms: expect.any(Number),
+    });
   });
 
   it('is never logged on a successful run either', async () => {

@@ -49,7 +49,22 @@ describe('Exactly one digest per scheduled day', () => {
     expect(record?.status?.S).toBe('COMPLETED');
     const ttl = Number(record?.[IDEMPOTENCY_TTL_ATTRIBUTE]?.N);
     expect(ttl - Date.now() / 1000).toBeGreaterThan(2.9 * 86_400);
-    expect(harness.logs()).toContain('duplicate delivery');
+    const [email] = await harness.ses.emails();
+    const lines = harness
+      .logs()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line));
+    expect(lines.filter((l) => l.message === 'email sent').at(-1)).toMatchObject({
+      delivery: 'sent',
+      message_id: email?.messageId,
+    });
+    expect(
+      lines.filter((l) => l.message === 'email not sent again: duplicate delivery').at(-1),
+    ).toMatchObject({
+      delivery: 'already-sent',
+      message_id: email?.messageId,
+    });
   });
 
   it('sends once when two deliveries run at the same time: the loser fails, and its retry finds it sent', async () => {
@@ -89,9 +104,11 @@ describe('Exactly one digest per scheduled day', () => {
     );
     const first = slowSes(EVENT, lambdaContext(60_000, 'first'));
     await vi.waitFor(async () => expect(await records()).toHaveLength(1));
-    await expect(harness.handler()(EVENT, lambdaContext(60_000, 'retry'))).rejects.toThrow(
-      /another delivery of this digest is in progress/,
-    );
+    const refused = (await harness
+      .handler()(EVENT, lambdaContext(60_000, 'retry'))
+      .catch((e: unknown) => e)) as Error;
+    expect(refused.message).toMatch(/another delivery of this digest is in progress/);
+    expect((refused.cause as Error).name).toBe('IdempotencyAlreadyInProgressError');
     expect(harness.logs()).toContain('DeliveryInProgressError');
     release();
     await first;
@@ -111,7 +128,10 @@ describe('Exactly one digest per scheduled day', () => {
   });
 
   it('leaves no completed record when SES fails, so the retry sends', async () => {
-    await expect(handlerWithBrokenSes()(EVENT, lambdaContext())).rejects.toThrow();
+    const error = (await handlerWithBrokenSes()(EVENT, lambdaContext()).catch((e: unknown) => e)) as Error;
+    // SES's own failure, not taken for a delivery in progress.
+    expect(error.name).not.toBe('DeliveryInProgressError');
+    expect(error.message).toMatch(/ECONNREFUSED|connect/);
     expect(await harness.ses.emails()).toHaveLength(0);
     expect((await records()).filter((r) => r.status?.S === 'COMPLETED')).toHaveLength(0);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractKey } from '../../functions/report/adapters/admin-key';
+import { createAdminKeySource, extractKey } from '../../functions/report/adapters/admin-key';
 import { parseRetryAfter } from '../../functions/report/adapters/usage-api';
 
 describe('Function: extractKey', () => {
@@ -10,13 +10,22 @@ describe('Function: extractKey', () => {
     ['{"api_key":"sk-admin-2","note":"x"}', 'sk-admin-2'],
     ['{"OPENAI_ADMIN_KEY":"sk-admin-3"}', 'sk-admin-3'],
     ['{"whatever":"sk-admin-4"}', 'sk-admin-4'],
+    ['{"adminKey":"sk-admin-5","note":"x"}', 'sk-admin-5'],
+    ['{"admin_key":"sk-admin-6","note":"x"}', 'sk-admin-6'],
+    ['{"key":"sk-admin-7","note":"x"}', 'sk-admin-7'],
+    ['{"apiKey":"sk-admin-8","note":"x"}', 'sk-admin-8'],
+    ['{"OPENAI_ADMIN_KEY":"sk-admin-9","note":"x"}', 'sk-admin-9'],
+    ['{"apiKey":"  ","key":"sk-admin-10"}', 'sk-admin-10'],
+    ['{"apiKey":" sk-admin-11 "}', 'sk-admin-11'],
   ])('reads %s', (secret, key) => {
     expect(extractKey(secret, 'id')).toBe(key);
   });
 
   it.each([
     ['', 'is empty'],
-    ['{"a":"1","b":"2"}', 'is JSON without a key field'],
+    ['{"a":"1","b":"2"}', 'is JSON without a key field (expected one of apiKey, api_key, OPENAI_ADMIN_KEY)'],
+    ['{"a":5}', 'is JSON without a key field'],
+    ['{"a":"  "}', 'is JSON without a key field'],
     ['{not json', 'does not parse'],
     ['two words', 'contains whitespace'],
     ['{"apiKey":"sk-admin-a b"}', 'contains whitespace'],
@@ -47,5 +56,38 @@ describe('Function: parseRetryAfter', () => {
     expect(parseRetryAfter('Mon, 23 Nov 2026 07:00:05 GMT', now)).toBe(5000);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe('Function: createAdminKeySource', () => {
+  it('asks for the secret with a 5-minute cache, and reads a binary secret as UTF-8', async () => {
+    const calls: unknown[][] = [];
+    const source = createAdminKeySource(
+      {
+        get: (async (...args: unknown[]) => {
+          calls.push(args);
+          return new TextEncoder().encode('sk-admin-binary');
+        }) as never,
+      },
+      'openai/admin-key',
+    );
+    expect(await source()).toBe('sk-admin-binary');
+    expect(calls).toEqual([['openai/admin-key', { maxAge: 300 }]]);
+  });
+
+  it('reads anything but text or bytes as an empty secret', async () => {
+    const source = createAdminKeySource({ get: (async () => 42) as never }, 'id');
+    await expect(source()).rejects.toThrow('the admin key secret "id" is empty');
+  });
+
+  it('names the secret and the AWS error, keeping it as the cause', async () => {
+    const denied = Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' });
+    const wrapped = new Error('could not get', { cause: denied });
+    const source = createAdminKeySource({ get: (async () => Promise.reject(wrapped)) as never }, 'id');
+    const error = (await source().catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe(
+      'could not read the admin key secret "id": AccessDeniedException: not allowed',
+    );
+    expect(error.cause).toBe(wrapped);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../functions/report/config';
+import { ConfigError } from '../../functions/report/errors';
 
 const ENV = {
   ADMIN_KEY_SECRET_ID: 'openai/admin-key',
@@ -45,6 +46,37 @@ describe('Function: loadConfig', () => {
     ['http://[::1]:8080/v1', 'http://[::1]:8080/v1'],
   ])('takes %s as the API base URL', (url, baseUrl) => {
     expect(loadConfig({ ...ENV, OPENAI_BASE_URL: url }).baseUrl).toBe(baseUrl);
+  });
+
+  it('takes a sender with a display name, the edges of every number, and trims trailing slashes', () => {
+    const config = loadConfig({
+      ...ENV,
+      REPORT_SENDER: 'Usage Digest <digest@example.com>',
+      USAGE_CONCURRENCY: '32',
+      USAGE_REQUEST_TIMEOUT_MS: '100',
+      OPENAI_BASE_URL: 'https://api.openai.com/v1///',
+    });
+    expect(config).toMatchObject({
+      concurrency: 32,
+      requestTimeoutMs: 100,
+      baseUrl: 'https://api.openai.com/v1',
+    });
+    expect(loadConfig({ ...ENV, USAGE_CONCURRENCY: '1' }).concurrency).toBe(1);
+    expect(
+      loadConfig({ ...ENV, ALLOWED_RECIPIENT_DOMAINS: 'example.com,a.example' }).allowedRecipientDomains,
+    ).toEqual(['example.com', 'a.example']);
+  });
+
+  it('reports recipients at fault as a configuration error', () => {
+    const error = (() => {
+      try {
+        loadConfig({ ...ENV, REPORT_RECIPIENTS: 'nope' });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.message).toBe('REPORT_RECIPIENTS: "nope" is not an email address');
   });
 
   it('takes an allow-list of recipient domains, lower case, that holds the configured recipients', () => {

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { REDACTED, redactSecrets } from '../../functions/report/core/redact';
 import { neutralizeText } from '../../functions/report/core/text';
 import { errorSummary, redactError } from '../../functions/report/errors';
+import { stderrLogger } from '../../functions/report/run-report';
 
 describe('Function: neutralizeText', () => {
   it.each([
@@ -61,5 +62,28 @@ describe('Function: redactSecrets, at its edges', () => {
   it('says [redacted], whatever the spacing after Bearer, and removes nothing else by default', () => {
     expect(redactSecrets('Bearer   tok-1')).toBe('Bearer   [redacted]');
     expect(redactSecrets('Stryker was here')).toBe('Stryker was here');
+  });
+});
+
+describe('Function: stderrLogger', () => {
+  it('writes warnings with their reason to stderr, and nothing for info', () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      stderrLogger.info('plan', { queries: 2 });
+      stderrLogger.warn('project names unavailable', { error: { name: 'E', message: 'HTTP 500' } });
+      stderrLogger.warn('quiet');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual(['warning: project names unavailable (HTTP 500)\n', 'warning: quiet\n']);
+  });
+
+  it('leaves an error alone when no secret is in it', () => {
+    const error = new Error('Stryker was here');
+    expect(redactError(error).message).toBe('Stryker was here');
   });
 });

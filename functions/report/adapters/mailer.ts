@@ -14,6 +14,7 @@ export function createMailer(ses: Pick<SESClient, 'send'>, from: string): Mailer
       const output = await ses.send(
         new SendRawEmailCommand({
           Source: from,
+          // Stryker disable next-line ArrayDeclaration: without Destinations SES reads the same To header
           Destinations: [...email.to],
           RawMessage: { Data: new TextEncoder().encode(raw) },
         }),

@@ -164,9 +164,8 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
       try {
         page = parseUsagePage(body);
       } catch (error) {
-        if (error instanceof MalformedPageError)
-          throw new UsageApiError(`the usage API sent a malformed page: ${error.message}`);
-        throw error;
+        // parseUsagePage throws only MalformedPageError.
+        throw new UsageApiError(`the usage API sent a malformed page: ${(error as Error).message}`);
       }
       yield page;
       if (!page.hasMore) return;
@@ -206,7 +205,7 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
       // The first failure fails the report: stop the other queries rather than let them retry on.
       const cancel = new AbortController();
       try {
-        await mapWithConcurrency(queries, concurrency, async (query) => {
+        await runWithConcurrency(queries, concurrency, async (query) => {
           await fetchQuery(query, sink, cancel.signal);
           onProgress?.(++done, queries.length);
         });
@@ -258,19 +257,18 @@ function queryParams(query: UsageQuery): URLSearchParams {
 }
 
 /** Runs `task` over `items` with at most `limit` in flight; fails fast on the first error. */
-async function mapWithConcurrency<T, R>(
+async function runWithConcurrency<T>(
   items: readonly T[],
   limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failed = false;
   const worker = async () => {
     while (!failed && next < items.length) {
-      const index = next++;
+      const item = items[next++] as T;
       try {
-        results[index] = await task(items[index] as T);
+        await task(item);
       } catch (error) {
         failed = true;
         throw error;
@@ -278,7 +276,6 @@ async function mapWithConcurrency<T, R>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** Retry-After as delta-seconds or an HTTP date, in ms; undefined when absent or unreadable. */

@@ -1,0 +1,321 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  createUsageApi,
+  parseRetryAfter,
+  type UsageApiEvent,
+  type UsageApiOptions,
+  type UsageSink,
+} from '../../functions/report/adapters/usage-api';
+import type { UsageQuery } from '../../functions/report/core/plan';
+import { AuthError, PaginationError, UsageApiError } from '../../functions/report/errors';
+
+/**
+ * The usage client against a local server whose every answer a test writes: the wire-level cases
+ * (headers, statuses, bodies, timing) the sample API does not produce.
+ */
+type Answer = (req: IncomingMessage, res: ServerResponse) => void;
+const seen: IncomingMessage[] = [];
+let answer: Answer = (_, res) => res.end();
+const server = createServer((req, res) => {
+  seen.push(req);
+  answer(req, res);
+});
+let baseUrl = '';
+const KEY = 'plain-secret-key-123';
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+afterEach(() => {
+  seen.length = 0;
+  vi.restoreAllMocks();
+});
+
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Answer =>
+  (_, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+const page = (buckets: unknown[] = [], extra: Record<string, unknown> = {}) => ({
+  object: 'page',
+  data: buckets,
+  has_more: false,
+  next_page: null,
+  ...extra,
+});
+const QUERY: UsageQuery = { width: '1d', start: 0, end: 86_400, limit: 1 };
+const api = (options: Partial<UsageApiOptions> = {}) =>
+  createUsageApi({ baseUrl, adminKey: KEY, maxAttempts: 3, requestTimeoutMs: 2_000, ...options });
+const sink = (): UsageSink & { pages: unknown[][] } => {
+  const pages: unknown[][] = [];
+  return { pages, addPage: (_, buckets) => void pages.push([...buckets]), finishQuery: () => {} };
+};
+const failure = (run: Promise<unknown>) =>
+  run.then(
+    () => undefined as unknown as Error,
+    (e: Error) => e,
+  );
+
+describe('Requests', () => {
+  it('send the key as a bearer token and ask for JSON, with the planned parameters', async () => {
+    answer = json(200, page());
+    await api().fetchUsage([{ ...QUERY, projectIds: ['p1', 'p2'] }], sink());
+    const [req] = seen;
+    expect(req?.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(req?.headers.accept).toBe('application/json');
+    const url = new URL(req?.url ?? '', 'http://x');
+    expect(url.pathname).toBe('/v1/organization/usage/code_interpreter_sessions');
+    expect([...url.searchParams]).toEqual([
+      ['start_time', '0'],
+      ['end_time', '86400'],
+      ['bucket_width', '1d'],
+      ['limit', '1'],
+      ['group_by', 'project_id'],
+      ['project_ids', 'p1'],
+      ['project_ids', 'p2'],
+    ]);
+  });
+
+  it('report progress as queries finish', async () => {
+    answer = json(200, page());
+    const progress: [number, number][] = [];
+    await api().fetchUsage([QUERY, { ...QUERY, start: 86_400, end: 172_800 }], sink(), (done, total) =>
+      progress.push([done, total]),
+    );
+    expect(progress).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+  });
+});
+
+describe('Retries', () => {
+  it('retry 408, 429 and 5xx up to maxAttempts, waiting full-jitter backoff', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    answer = json(408, { error: { message: 'timeout' } });
+    const events: UsageApiEvent[] = [];
+    const error = await failure(api({ onEvent: (e) => events.push(e) }).fetchUsage([QUERY], sink()));
+    expect(error).toBeInstanceOf(UsageApiError);
+    expect(error.message).toBe('GET /organization/usage/code_interpreter_sessions failed: HTTP 408');
+    expect(seen).toHaveLength(3);
+    // Half of 250 ms · 2^(attempt-1): 125, then 250.
+    expect(events.filter((e) => e.type === 'retry').map((e) => (e as { delayMs: number }).delayMs)).toEqual([
+      125, 250,
+    ]);
+    expect(events.filter((e) => e.type === 'request').map((e) => e.attempt)).toEqual([1, 2, 3]);
+  });
+
+  it('retry a 200 whose body is not JSON, naming its type', async () => {
+    answer = (_, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<html>');
+    };
+    expect((await failure(api({ maxAttempts: 1 }).fetchUsage([QUERY], sink()))).message).toBe(
+      'GET /organization/usage/code_interpreter_sessions failed: HTTP 200 with a body that is not JSON (text/html)',
+    );
+    answer = (_, res) => {
+      res.writeHead(204);
+      res.end();
+    };
+    expect((await failure(api({ maxAttempts: 1 }).fetchUsage([QUERY], sink()))).message).toContain(
+      'HTTP 204 with a body that is not JSON (unknown type)',
+    );
+  });
+
+  it('name a reset connection a network error, with its code', async () => {
+    answer = (req) => req.socket.destroy();
+    const error = await failure(api({ maxAttempts: 1 }).fetchUsage([QUERY], sink()));
+    expect(error.message).toMatch(/failed: network error \([A-Z_]+\)$/);
+  });
+
+  it('time out a request that hangs, never later than the deadline', async () => {
+    answer = () => {};
+    const started = Date.now();
+    const error = await failure(
+      api({ maxAttempts: 1, requestTimeoutMs: 10_000, deadline: Date.now() + 400 }).fetchUsage(
+        [QUERY],
+        sink(),
+      ),
+    );
+    expect(error.message).toMatch(/failed: timed out after (3\d\d|400) ms$/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const short = await failure(api({ maxAttempts: 1, requestTimeoutMs: 200 }).fetchUsage([QUERY], sink()));
+    expect(short.message).toContain('timed out after 200 ms');
+  });
+
+  it('make no request once the deadline has passed', async () => {
+    answer = json(200, page());
+    const error = await failure(api({ deadline: Date.now() - 1 }).fetchUsage([QUERY], sink()));
+    expect(error.message).toBe(
+      'GET /organization/usage/code_interpreter_sessions failed: no time left before the deadline',
+    );
+    expect(seen).toHaveLength(0);
+  });
+
+  it('stop at once when the backoff or Retry-After would pass the deadline, saying when to try again', async () => {
+    answer = json(429, { error: { message: 'slow down' } }, { 'retry-after': '3600' });
+    const before = Date.now();
+    const error = await failure(api({ deadline: Date.now() + 5_000 }).fetchUsage([QUERY], sink()));
+    const until = /wait until (\S+), past this run's deadline: try again after then$/.exec(
+      error.message,
+    )?.[1];
+    expect(Math.abs(Date.parse(until ?? '') - (before + 3_600_000))).toBeLessThan(5_000);
+    expect(seen).toHaveLength(1);
+
+    vi.spyOn(Math, 'random').mockReturnValue(0.99);
+    answer = json(500, { error: { message: 'boom' } });
+    const late = await failure(api({ deadline: Date.now() + 150 }).fetchUsage([QUERY], sink()));
+    expect(late.message).toBe(
+      'GET /organization/usage/code_interpreter_sessions failed: HTTP 500; no time left to retry before the deadline',
+    );
+  });
+
+  it('stop the other queries and their backoff once one query fails the run', async () => {
+    answer = (req, res) => {
+      const start = new URL(req.url ?? '', 'http://x').searchParams.get('start_time');
+      if (start === '0') return json(503, {}, { 'retry-after': '1' })(req, res);
+      setTimeout(() => json(401, {})(req, res), 100);
+    };
+    const error = await failure(api().fetchUsage([QUERY, { ...QUERY, start: 86_400, end: 172_800 }], sink()));
+    expect(error).toBeInstanceOf(AuthError);
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    // The first query was asleep on its Retry-After when the second failed: it never asks again.
+    expect(seen).toHaveLength(2);
+  });
+});
+
+describe('Errors that are not retried', () => {
+  it('report the API message of a 4xx, redacted and cut to 300 characters', async () => {
+    answer = json(400, { error: { message: `bad key ${KEY} ${'x'.repeat(400)}` } });
+    const error = await failure(api().fetchUsage([QUERY], sink()));
+    expect(error.message).toBe(
+      `the usage API answered HTTP 400: bad key [redacted] ${'x'.repeat(300 - 'bad key [redacted] '.length)}`,
+    );
+    expect(seen).toHaveLength(1);
+  });
+
+  it.each([
+    ['not JSON', 'oops'],
+    ['without a message', JSON.stringify({ error: { message: 7 } })],
+    ['null', 'null'],
+  ])('say "no error message" for a 4xx body %s', async (_, body) => {
+    answer = (_, res) => {
+      res.writeHead(404);
+      res.end(body);
+    };
+    expect((await failure(api().fetchUsage([QUERY], sink()))).message).toBe(
+      'the usage API answered HTTP 404: no error message',
+    );
+  });
+
+  it('pass on what the sink throws, wrapping only inconsistent data', async () => {
+    answer = json(200, page([{ start_time: 0, end_time: 86_400, results: [] }]));
+    const boom: UsageSink = {
+      addPage: () => {
+        throw new TypeError('boom');
+      },
+      finishQuery: () => {},
+    };
+    const error = await failure(api().fetchUsage([QUERY], boom));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe('boom');
+  });
+
+  it('fail after as many pages as the plan allows: 20 per bucket', async () => {
+    let n = 0;
+    answer = (req, res) => json(200, page([], { has_more: true, next_page: `c${++n}` }))(req, res);
+    const error = await failure(api().fetchUsage([QUERY], sink()));
+    expect(error).toBeInstanceOf(PaginationError);
+    expect(error.message).toBe('the usage API kept paginating past 20 pages for 1 buckets');
+    expect(seen).toHaveLength(20);
+  });
+
+  it('decode characters split across chunks of a large body', async () => {
+    const name = 'é'.repeat(100_000);
+    answer = (_, res) => {
+      const body = Buffer.from(JSON.stringify({ data: [{ id: 'p1', name }], has_more: false }));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Odd-sized chunks cut two-byte characters in half.
+      for (let i = 0; i < body.length; i += 1_001) res.write(body.subarray(i, i + 1_001));
+      res.end();
+    };
+    expect((await api().listProjectNames()).get('p1')).toBe(name);
+  });
+});
+
+describe('Project names', () => {
+  const projects = (data: unknown[], extra: Record<string, unknown> = {}) => ({
+    object: 'list',
+    data,
+    ...extra,
+  });
+
+  it('follow last_id, or the last id of the page, including archived projects', async () => {
+    const pages = [
+      projects([{ id: 'p1', name: 'One' }], { has_more: true, last_id: 'p1' }),
+      projects([{ id: 'p2', name: 'Two' }], { has_more: true }),
+      projects([{ id: 'p3', name: `Key ${KEY}` }, { id: 4, name: 'no id' }, { id: 'p5' }, null], {
+        has_more: false,
+      }),
+    ];
+    answer = (req, res) => json(200, pages[seen.length - 1])(req, res);
+    const names = await api().listProjectNames();
+    expect([...names]).toEqual([
+      ['p1', 'One'],
+      ['p2', 'Two'],
+      ['p3', 'Key [redacted]'],
+    ]);
+    expect(seen.map((r) => new URL(r.url ?? '', 'http://x').search)).toEqual([
+      '?limit=100&include_archived=true',
+      '?limit=100&include_archived=true&after=p1',
+      '?limit=100&include_archived=true&after=p2',
+    ]);
+  });
+
+  it.each([
+    [
+      'a page without data',
+      projects(undefined as unknown as unknown[]),
+      'the projects API sent a page without data',
+    ],
+    [
+      'a cursor that does not advance',
+      projects([], { has_more: true }),
+      'the projects API said has_more but its cursor did not advance',
+    ],
+  ])('fail on %s', async (_, body, message) => {
+    answer = json(200, body);
+    expect((await failure(api().listProjectNames())).message).toBe(message);
+  });
+
+  it('fail on a last_id that repeats', async () => {
+    answer = json(200, projects([{ id: 'p1', name: 'One' }], { has_more: true, last_id: 'p1' }));
+    expect((await failure(api().listProjectNames())).message).toContain('cursor did not advance');
+    expect(seen).toHaveLength(2);
+  });
+});
+
+describe('Function: parseRetryAfter', () => {
+  const now = Date.parse('2026-11-23T07:00:00Z');
+  it.each([
+    ['12', 12_000],
+    [' 2 ', 2_000],
+    ['1.25', 1_250],
+    ['Mon, 23 Nov 2026 07:00:05 GMT', 5_000],
+    ['Mon, 23 Nov 2026 06:00:00 GMT', 0],
+  ])('reads %j as %i ms', (value, ms) => {
+    expect(parseRetryAfter(value, now)).toBe(ms);
+  });
+
+  it.each(['soon', '2x', 'x2', ''])('ignores %j', (value) => {
+    expect(parseRetryAfter(value, now)).toBeUndefined();
+  });
+});
