@@ -244,7 +244,9 @@ describe('Stack: ReportStack', () => {
       Namespace: 'AWS/Lambda',
       Threshold: 1,
     });
-    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+    // biome-ignore lint/suspicious/noExplicitAny: the template is raw CloudFormation JSON, walked by hand
+    type Json = any;
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
     const alarms = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
     for (const [alarmId, alarm] of alarms) {
       expect(alarm.Properties.AlarmActions).toHaveLength(1);
@@ -260,7 +262,7 @@ describe('Stack: ReportStack', () => {
             JSON.stringify(r.Properties.Topics) === JSON.stringify([{ Ref: topicId }]),
         );
         expect(policies).toHaveLength(1);
-        const statements = policies[0]?.Properties.PolicyDocument.Statement as any[];
+        const statements = policies[0]?.Properties.PolicyDocument.Statement as Json[];
         const allow = statements.find(
           (st) => st.Effect === 'Allow' && st.Principal?.Service === 'cloudwatch.amazonaws.com',
         );
@@ -279,7 +281,7 @@ describe('Stack: ReportStack', () => {
         );
         // …under a key whose policy lets CloudWatch use it, as AWS documents it: no conditions.
         const keyId = topic?.Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
-        const keyStatements = resources[keyId]?.Properties.KeyPolicy.Statement as any[];
+        const keyStatements = resources[keyId]?.Properties.KeyPolicy.Statement as Json[];
         const cloudwatch = keyStatements.filter((st) => st.Principal?.Service === 'cloudwatch.amazonaws.com');
         expect(cloudwatch).toEqual([
           {
