@@ -1,4 +1,4 @@
-import { domainOf, isEmailAddress, parseRecipients } from '../functions/report/core/event';
+import { isEmailAddress, parseAllowedDomains, parseRecipients } from '../functions/report/core/event';
 import { firstDateWithoutHour, isValidTimeZone } from '../functions/report/core/local-time';
 
 /** What the stack is built from; every field comes from a `-c key=value` context key or cdk.json. */
@@ -50,12 +50,7 @@ export function readSettings(lookup: Lookup, today = new Date().toISOString().sl
   const sender = text('sender') as string;
   if (!isEmailAddress(sender))
     throw new ContextError(`context "sender": "${sender}" is not an email address`);
-  let recipients: string[];
-  try {
-    recipients = parseRecipients(text('recipients'), 'recipients');
-  } catch (error) {
-    throw new ContextError(`context ${(error as Error).message.replace(/^recipients:/, '"recipients":')}`);
-  }
+  const recipients = asContextError(() => parseRecipients(text('recipients'), 'recipients'));
   const timeZone = text('timezone') ?? 'UTC';
   if (!isValidTimeZone(timeZone))
     throw new ContextError(`context "timezone": "${timeZone}" is not an IANA time zone`);
@@ -83,19 +78,9 @@ export function readSettings(lookup: Lookup, today = new Date().toISOString().sl
       'context "secretKmsKeyArn": must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)',
     );
   }
-  const allowedRecipientDomains = [
-    ...new Set(
-      (text('allowedRecipientDomains') ?? recipients.map(domainOf).join(','))
-        .split(',')
-        .map((d) => d.trim().toLowerCase()),
-    ),
-  ].filter(Boolean);
-  const outside = recipients.filter((r) => !allowedRecipientDomains.includes(domainOf(r)));
-  if (outside.length) {
-    throw new ContextError(
-      `context "allowedRecipientDomains": must include the domain of every recipient (${outside.join(', ')})`,
-    );
-  }
+  const allowedRecipientDomains = asContextError(() =>
+    parseAllowedDomains(text('allowedRecipientDomains'), recipients, 'allowedRecipientDomains'),
+  );
   return {
     sender,
     recipients,
@@ -124,6 +109,15 @@ function checkScheduleHourExists(hour: number, timeZone: string, today: string):
   throw new ContextError(
     `context "scheduleHour": ${hour}:00 does not exist in ${timeZone} on ${gap} (clocks skip it for daylight saving time), so the schedule would skip that day's digest; choose another hour${safe === undefined ? '' : `, e.g. ${safe}`}`,
   );
+}
+
+/** The core's parsers throw InputError (`key: message`); at synth that names the context key. */
+function asContextError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new ContextError(`context ${(error as Error).message.replace(/^(\w+):/, '"$1":')}`);
+  }
 }
 
 function flag(value: string | undefined, key: string): boolean {

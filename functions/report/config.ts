@@ -1,4 +1,4 @@
-import { domainOf, isEmailAddress, parseRecipients } from './core/event';
+import { isEmailAddress, parseAllowedDomains, parseRecipients } from './core/event';
 import { isValidTimeZone } from './core/local-time';
 import { ConfigError } from './errors';
 
@@ -45,7 +45,9 @@ export function loadConfig(env: Env = process.env): ReportConfig {
   }
   const idempotencyTable = optional(env, 'IDEMPOTENCY_TABLE');
   const recipients = recipientsFrom(env);
-  const allowedRecipientDomains = allowedDomainsFrom(env, recipients);
+  const allowedRecipientDomains = asConfigError(() =>
+    parseAllowedDomains(optional(env, 'ALLOWED_RECIPIENT_DOMAINS'), recipients, 'ALLOWED_RECIPIENT_DOMAINS'),
+  );
   return Object.freeze({
     secretId: required(env, 'ADMIN_KEY_SECRET_ID'),
     sender,
@@ -61,10 +63,14 @@ export function loadConfig(env: Env = process.env): ReportConfig {
 
 function recipientsFrom(env: Env): string[] {
   const value = required(env, 'REPORT_RECIPIENTS');
+  return asConfigError(() => parseRecipients(value, 'REPORT_RECIPIENTS'));
+}
+
+/** The core's parsers throw InputError only; read from the environment, that is the stack's configuration at fault. */
+function asConfigError<T>(parse: () => T): T {
   try {
-    return parseRecipients(value, 'REPORT_RECIPIENTS');
+    return parse();
   } catch (error) {
-    // parseRecipients throws only InputError, which here is the stack's configuration at fault.
     throw new ConfigError((error as Error).message);
   }
 }
@@ -92,23 +98,6 @@ export function checkBaseUrl(value: string, name: string): string {
   if (url.username || url.password || url.search || url.hash)
     throw new ConfigError(`${name}: give a plain base URL, without credentials, query or fragment`);
   return value.replace(/\/+$/, '');
-}
-
-const DOMAIN_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
-
-function allowedDomainsFrom(env: Env, recipients: readonly string[]): string[] {
-  const configured = optional(env, 'ALLOWED_RECIPIENT_DOMAINS');
-  if (configured === undefined) return [...new Set(recipients.map(domainOf))];
-  const domains = [...new Set(configured.split(',').map((d) => d.trim().toLowerCase()))].filter(Boolean);
-  const bad = domains.find((d) => !DOMAIN_PATTERN.test(d));
-  if (bad !== undefined || domains.length === 0)
-    throw new ConfigError(`ALLOWED_RECIPIENT_DOMAINS: "${bad ?? configured}" is not a list of domains`);
-  const outside = recipients.filter((r) => !domains.includes(domainOf(r)));
-  if (outside.length)
-    throw new ConfigError(
-      `ALLOWED_RECIPIENT_DOMAINS: does not include REPORT_RECIPIENTS' ${outside.join(', ')}`,
-    );
-  return domains;
 }
 
 function required(env: Env, name: string): string {

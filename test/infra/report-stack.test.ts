@@ -465,6 +465,11 @@ describe('Function: readSettings', () => {
       { ...BASE, allowedRecipientDomains: 'example.org' },
       'context "allowedRecipientDomains": must include the domain of every recipient (ops@example.com, finance@example.com)',
     ],
+    // Refused at synth, not at every cold start of the deployed function.
+    [
+      { ...BASE, allowedRecipientDomains: 'example.com,not a domain' },
+      'context "allowedRecipientDomains": "not a domain" is not a domain',
+    ],
     [
       { ...BASE, scheduleHour: '2' },
       'context "scheduleHour": 2:00 does not exist in Europe/Berlin on 2027-03-28 (clocks skip it for daylight saving time), so the schedule would skip that day\'s digest; choose another hour, e.g. 3',

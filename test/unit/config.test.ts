@@ -116,13 +116,16 @@ describe('Function: loadConfig', () => {
     [{ ...ENV, OPENAI_BASE_URL: 'https://proxy.example/v1#top' }, 'without credentials'],
     [
       { ...ENV, ALLOWED_RECIPIENT_DOMAINS: 'example.org' },
-      "ALLOWED_RECIPIENT_DOMAINS: does not include REPORT_RECIPIENTS' a@example.com, b@example.com",
+      'ALLOWED_RECIPIENT_DOMAINS: must include the domain of every recipient (a@example.com, b@example.com)',
     ],
     [
       { ...ENV, ALLOWED_RECIPIENT_DOMAINS: 'example.com,not a domain' },
-      'ALLOWED_RECIPIENT_DOMAINS: "not a domain" is not a list of domains',
+      'ALLOWED_RECIPIENT_DOMAINS: "not a domain" is not a domain',
     ],
-    [{ ...ENV, ALLOWED_RECIPIENT_DOMAINS: ' , ' }, 'ALLOWED_RECIPIENT_DOMAINS: "," is not a list of domains'],
+    [
+      { ...ENV, ALLOWED_RECIPIENT_DOMAINS: ' , ' },
+      'ALLOWED_RECIPIENT_DOMAINS: must name at least one domain',
+    ],
     [{ ...ENV, USAGE_REQUEST_TIMEOUT_MS: '99' }, 'USAGE_REQUEST_TIMEOUT_MS'],
     [{ ...ENV, USAGE_CONCURRENCY: '33' }, 'USAGE_CONCURRENCY'],
     [{ ...ENV, USAGE_CONCURRENCY: '1.5' }, 'USAGE_CONCURRENCY'],

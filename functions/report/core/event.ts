@@ -163,6 +163,30 @@ function normalizeAddress(address: string, field: string): string {
   return normalized;
 }
 
+const DOMAIN_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+
+/**
+ * The recipient allow-list from a comma list (lower-cased, without repeats), or the recipients'
+ * own domains when unset. It must hold every configured recipient. One parser for the stack's
+ * settings and the function's environment, so what synth accepts the function accepts too.
+ */
+export function parseAllowedDomains(
+  value: string | undefined,
+  recipients: readonly string[],
+  field: string,
+): string[] {
+  if (value === undefined) return [...new Set(recipients.map(domainOf))];
+  const domains = [...new Set(value.split(',').map((d) => d.trim().toLowerCase()))].filter(Boolean);
+  if (domains.length === 0) throw new InputError(field, 'must name at least one domain');
+  const bad = domains.find((d) => !DOMAIN_PATTERN.test(d));
+  if (bad !== undefined) throw new InputError(field, `"${bad}" is not a domain`);
+  const outside = recipients.filter((r) => !domains.includes(domainOf(r)));
+  if (outside.length) {
+    throw new InputError(field, `must include the domain of every recipient (${outside.join(', ')})`);
+  }
+  return domains;
+}
+
 /** The domain of an address, lower case. */
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
