@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAdminKeySource, extractKey } from '../../functions/report/adapters/admin-key';
 import { parseRetryAfter } from '../../functions/report/adapters/usage-api';
+import { thrownBy } from '../support/thrown';
 
 describe('Function: extractKey', () => {
   it.each([
@@ -36,13 +37,7 @@ describe('Function: extractKey', () => {
     ['sk-admin-`x`', 'contains a quote'],
     ['sk-admin-café', 'a character that is not printable ASCII'],
   ])('refuses %j without echoing it', (secret, message) => {
-    const error = (() => {
-      try {
-        extractKey(secret, 'openai/admin-key');
-      } catch (e) {
-        return e as Error;
-      }
-    })();
+    const error = thrownBy(() => extractKey(secret, 'openai/admin-key'));
     expect(error?.message).toContain(message);
     expect(error?.message).toContain('"openai/admin-key"');
     if (secret) expect(error?.message).not.toContain(secret);

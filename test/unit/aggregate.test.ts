@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sumTotals, UsageTally } from '../../functions/report/core/aggregate';
 import { buildReport, buildTrend } from '../../functions/report/core/report';
 import { parseUsagePage } from '../../functions/report/core/usage-page';
+import { thrownBy } from '../support/thrown';
 
 const day = (n: number) => ({ start: n * 86_400, end: (n + 1) * 86_400 });
 
@@ -259,13 +260,7 @@ describe('Function: parseUsagePage, at its edges', () => {
   });
 
   it('refuses a bucket that carries no rows at all, with a named error', () => {
-    const error = (() => {
-      try {
-        parseUsagePage({ data: [{ start_time: 0, end_time: 60 }] });
-      } catch (e) {
-        return e as Error;
-      }
-    })();
+    const error = thrownBy(() => parseUsagePage({ data: [{ start_time: 0, end_time: 60 }] }));
     expect(error?.name).toBe('MalformedPageError');
     expect(error?.message).toBe('data[0] lacks start_time, end_time or results');
   });

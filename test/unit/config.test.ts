@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../functions/report/config';
 import { ConfigError } from '../../functions/report/errors';
+import { thrownBy } from '../support/thrown';
 
 const ENV = {
   ADMIN_KEY_SECRET_ID: 'openai/admin-key',
@@ -68,13 +69,7 @@ describe('Function: loadConfig', () => {
   });
 
   it('reports recipients at fault as a configuration error', () => {
-    const error = (() => {
-      try {
-        loadConfig({ ...ENV, REPORT_RECIPIENTS: 'nope' });
-      } catch (e) {
-        return e as Error;
-      }
-    })();
+    const error = thrownBy(() => loadConfig({ ...ENV, REPORT_RECIPIENTS: 'nope' }));
     expect(error).toBeInstanceOf(ConfigError);
     expect(error?.message).toBe('REPORT_RECIPIENTS: "nope" is not an email address');
   });
