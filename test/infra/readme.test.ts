@@ -25,4 +25,10 @@ describe('README', () => {
     expect(README).toMatch(/\*\*How long retries last:\*\*/);
     expect(README).not.toMatch(/exactly[ -]once|exactly one digest/i);
   });
+
+  it('says what createSenderIdentity does with an identity SES already has', () => {
+    expect(README).toMatch(
+      /`-c createSenderIdentity=true`[\s\S]{0,200}cannot create an identity SES already\s+has/,
+    );
+  });
 });
