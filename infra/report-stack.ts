@@ -21,9 +21,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ContextError, type ReportSettings } from './context';
 import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from './idempotency-schema';
 import { ReportFunction } from './report-function';
+import { type ReportSettings, SettingsError } from './settings';
 
 export interface ReportStackProps extends StackProps {
   readonly settings: ReportSettings;
@@ -238,8 +238,8 @@ export class ReportStack extends Stack {
       ['account', this.account, account],
     ] as const) {
       if (!Token.isUnresolved(expected) && expected !== actual) {
-        throw new ContextError(
-          `context "secretKmsKeyArn": the key is in ${what} ${actual}, but the stack and its secret are in ${expected}; give the key that encrypts the secret`,
+        throw new SettingsError(
+          `setting "secretKmsKeyArn": the key is in ${what} ${actual}, but the stack and its secret are in ${expected}; give the key that encrypts the secret`,
         );
       }
     }

@@ -8,8 +8,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compliancePlugins, DISABLED_CONTROL_TOWER_RULES } from '../../infra/compliance';
-import { type ReportSettings, readSettings } from '../../infra/context';
 import { ReportStack } from '../../infra/report-stack';
+import { loadSettings } from '../../infra/settings';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 const BASE = {
@@ -19,7 +19,7 @@ const BASE = {
 };
 
 function synth(context: Record<string, string> = {}) {
-  const settings = readSettings((key) => ({ ...BASE, ...context })[key as keyof typeof BASE]);
+  const settings = loadSettings({ context: { ...BASE, ...context } });
   const app = new App();
   const stack = new ReportStack(app, 'UsageDigest', { settings, env: ENV });
   Validations.of(app).addPlugins(...compliancePlugins(app));
@@ -442,87 +442,6 @@ describe('Stack: options from context', () => {
           }),
         ]),
       },
-    });
-  });
-});
-
-describe('Function: readSettings', () => {
-  const read = (context: Record<string, unknown>) => () => readSettings((key) => context[key]);
-
-  it('names the missing keys', () => {
-    expect(read({})).toThrow('missing context "sender" and "recipients"');
-    expect(read({ sender: 'a@example.com' })).toThrow('missing context "recipients"');
-  });
-
-  it.each([
-    [{ ...BASE, sender: 'nobody' }, 'context "sender": "nobody" is not an email address'],
-    [{ ...BASE, recipients: 'ops@example.com,oops' }, 'context "recipients": "oops" is not an email address'],
-    [{ ...BASE, timezone: 'Berlin' }, 'context "timezone"'],
-    [{ ...BASE, scheduleHour: '24' }, 'context "scheduleHour"'],
-    [{ ...BASE, senderIdentity: 'other.org' }, 'context "senderIdentity"'],
-    [{ ...BASE, createSenderIdentity: 'yes' }, 'context "createSenderIdentity"'],
-    [
-      { ...BASE, allowedRecipientDomains: 'example.org' },
-      'context "allowedRecipientDomains": must include the domain of every recipient (ops@example.com, finance@example.com)',
-    ],
-    // Refused at synth, not at every cold start of the deployed function.
-    [
-      { ...BASE, allowedRecipientDomains: 'example.com,not a domain' },
-      'context "allowedRecipientDomains": "not a domain" is not a domain',
-    ],
-    [
-      { ...BASE, scheduleHour: '2' },
-      'context "scheduleHour": 2:00 does not exist in Europe/Berlin on 2027-03-28 (clocks skip it for daylight saving time), so the schedule would skip that day\'s digest; choose another hour, e.g. 3',
-    ],
-    [
-      { ...BASE, timezone: 'America/New_York', scheduleHour: '2' },
-      '2:00 does not exist in America/New_York on 2027-03-14',
-    ],
-    // Havana springs forward at midnight: 00:00 is the hour that is missing there.
-    [
-      { ...BASE, timezone: 'America/Havana', scheduleHour: '0' },
-      '0:00 does not exist in America/Havana on 2027-03-14',
-    ],
-  ])('rejects %j', (context, message) => {
-    expect(() => readSettings((key) => (context as Record<string, unknown>)[key], '2026-11-30')).toThrow(
-      message,
-    );
-  });
-
-  it.each([
-    ['Europe/Berlin', 3],
-    ['Europe/Berlin', 1],
-    ['America/New_York', 7],
-    ['Asia/Kolkata', 2],
-    ['UTC', 0],
-  ])('takes a schedule hour that exists every day: %s at %i', (timezone, hour) => {
-    const settings = readSettings(
-      (key) => ({ ...BASE, timezone, scheduleHour: String(hour) })[key as 'sender'],
-      '2026-11-30',
-    );
-    expect(settings.scheduleHour).toBe(hour);
-  });
-
-  it("defaults the allowed recipient domains to the recipients' and takes more", () => {
-    expect(readSettings((key) => BASE[key as keyof typeof BASE]).allowedRecipientDomains).toEqual([
-      'example.com',
-    ]);
-    const settings = readSettings(
-      (key) =>
-        ({ ...BASE, allowedRecipientDomains: 'Example.com, partner.example' })[key as keyof typeof BASE],
-    );
-    expect(settings.allowedRecipientDomains).toEqual(['example.com', 'partner.example']);
-  });
-
-  it('defaults to UTC at 07:00 and the openai/admin-key secret', () => {
-    const settings: ReportSettings = readSettings(
-      (key) => ({ sender: 'a@example.com', recipients: 'b@example.com' })[key as 'sender'],
-    );
-    expect(settings).toMatchObject({
-      timeZone: 'UTC',
-      scheduleHour: 7,
-      secretName: 'openai/admin-key',
-      sesSandbox: false,
     });
   });
 });

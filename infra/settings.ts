@@ -1,0 +1,275 @@
+import { z } from 'zod';
+import {
+  isEmailAddress,
+  parseAllowedDomains,
+  parseRecipients,
+  parseTimeZone,
+} from '../functions/report/core/event';
+import { firstDateWithoutHour } from '../functions/report/core/local-time';
+import { InputError } from '../functions/report/errors';
+
+/** The file a deployment's settings live in, next to cdk.json; `-c config=PATH` names another. */
+export const SETTINGS_FILE = 'usage-digest.config.json';
+
+/** The JSON Schema editors validate the settings file with, generated from `settingsSchema`. */
+export const SCHEMA_FILE = 'usage-digest.schema.json';
+
+const email = (what: string) =>
+  z
+    .string({ error: `must be ${what}` })
+    .trim()
+    .refine(isEmailAddress, { error: (issue) => `${JSON.stringify(issue.input)} is not an email address` });
+
+/**
+ * Every setting of a deployment: the single source of the settings file's JSON Schema, of its
+ * validation at synth and of the `-c key=value` overrides (same keys).
+ */
+export const settingsSchema = z
+  .object({
+    $schema: z.string().optional().meta({ description: 'The JSON Schema this file follows.' }),
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, { error: 'must be a CloudFormation stack name' })
+      .default('UsageDigest')
+      .meta({ description: 'CloudFormation stack name; give each deployment in an account its own.' }),
+    sender: email('the From address').meta({
+      description:
+        'From address of the digest: an SES identity (the address or its domain) verified in the region.',
+    }),
+    recipients: z
+      .array(z.string(), { error: 'must be a list of email addresses' })
+      .min(1, { error: 'must name at least one email address' })
+      .meta({ description: 'Who receives the daily digest.' }),
+    timezone: z
+      .string()
+      .default('UTC')
+      .meta({ description: 'IANA time zone of the schedule and of the report days, e.g. Europe/Berlin.' }),
+    scheduleHour: z
+      .int({ error: 'must be a whole hour from 0 to 23' })
+      .min(0, { error: 'must be a whole hour from 0 to 23' })
+      .max(23, { error: 'must be a whole hour from 0 to 23' })
+      .default(7)
+      .meta({ description: 'Local hour the digest of the previous day is sent.' }),
+    secretName: z
+      .string()
+      .min(1)
+      .default('openai/admin-key')
+      .meta({ description: 'Secrets Manager name of the OpenAI organization admin key.' }),
+    secretKmsKeyArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, {
+        error: 'must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)',
+      })
+      .optional()
+      .meta({
+        description: 'The customer managed KMS key the secret is encrypted with, if not the AWS managed one.',
+      }),
+    alarmEmail: email('an email address')
+      .optional()
+      .meta({ description: 'Who is told (by SNS email) when a digest fails or a run errors.' }),
+    createSenderIdentity: z.boolean({ error: 'must be true or false' }).default(false).meta({
+      description:
+        'Create the sender address as an SES identity in the stack (SES then mails a link to verify it).',
+    }),
+    senderIdentity: z.string().trim().optional().meta({
+      description:
+        'The verified SES identity the sender belongs to: the address itself or its domain. Default: the sender.',
+    }),
+    sesSandbox: z.boolean({ error: 'must be true or false' }).default(false).meta({
+      description:
+        'The account is in the SES sandbox: SES then also checks each recipient identity, so the function may use them too.',
+    }),
+    allowedRecipientDomains: z
+      .array(z.string(), { error: 'must be a list of domains' })
+      .optional()
+      .meta({ description: "Domains a manual invoke may mail. Default: the recipients' domains." }),
+  })
+  .strict();
+
+/** The settings file as a user writes it. */
+export type SettingsFile = z.input<typeof settingsSchema>;
+
+/** What the stack is built from, checked and with defaults applied. */
+export interface ReportSettings {
+  readonly stackName: string;
+  readonly sender: string;
+  readonly recipients: readonly string[];
+  /** IANA zone of the schedule and of the report's days. @default UTC */
+  readonly timeZone: string;
+  /** Local hour (0-23) the report runs. @default 7 */
+  readonly scheduleHour: number;
+  /** Secrets Manager name of the admin key. @default openai/admin-key */
+  readonly secretName: string;
+  /** Customer managed key the secret is encrypted with, if not the AWS managed one. */
+  readonly secretKmsKeyArn?: string;
+  readonly alarmEmail?: string;
+  /** Create the sender's SES identity in the stack (it still needs verifying). @default false */
+  readonly createSenderIdentity: boolean;
+  /** The verified SES identity the sender belongs to: the address itself or its domain. @default the sender */
+  readonly senderIdentity: string;
+  /** In the SES sandbox, SES also authorizes each recipient's identity. @default false */
+  readonly sesSandbox: boolean;
+  /** Domains a manual invoke may mail (lower case). @default the domains of `recipients` */
+  readonly allowedRecipientDomains: readonly string[];
+}
+
+/** Settings that cannot build a working stack; the message names the key and where it came from. */
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+/** The settings a deployment needs before anything can be synthesized, beyond bootstrapping. */
+export const REQUIRED_SETTINGS = ['sender', 'recipients'] as const;
+
+/** Where the settings come from: the parsed file (if any) and the `-c` context values. */
+export interface SettingsSources {
+  /** The settings file's parsed JSON, or undefined when there is none. */
+  readonly file?: unknown;
+  /** How to name the file in messages. @default usage-digest.config.json */
+  readonly fileName?: string;
+  /** `-c key=value` context values: strings (or values from cdk.json) that override the file. */
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+/** Years ahead checked for DST gaps at the schedule hour: zones change their rules rarely. */
+const DST_CHECK_DAYS = 2 * 366;
+
+const KEYS = Object.keys(settingsSchema.shape) as (keyof typeof settingsSchema.shape)[];
+
+/** Settings keys missing from both sources, so the app can still bootstrap (`cdk bootstrap`). */
+export function missingSettings(sources: SettingsSources): string[] {
+  const merged = mergeSources(sources).values;
+  return REQUIRED_SETTINGS.filter((key) => merged[key] === undefined);
+}
+
+/**
+ * Reads the settings: the file, overridden key by key by `-c` context, validated with messages
+ * naming the key and its source; `today` (YYYY-MM-DD) starts the DST-gap check.
+ */
+export function loadSettings(
+  sources: SettingsSources,
+  today = new Date().toISOString().slice(0, 10),
+): ReportSettings {
+  const { values, origin } = mergeSources(sources);
+  const where = (key: string) => origin.get(key) ?? `in ${sources.fileName ?? SETTINGS_FILE}`;
+  const fail = (key: string, message: string): never => {
+    throw new SettingsError(`setting "${key}" ${where(key)}: ${message}`);
+  };
+  const parsed = settingsSchema.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    if (issue.code === 'unrecognized_keys') {
+      const key = issue.keys[0] as string;
+      throw new SettingsError(
+        `unknown setting "${key}" ${where(key)}: the settings are ${KEYS.filter((k) => k !== '$schema').join(', ')}`,
+      );
+    }
+    const key = String(issue.path[0]);
+    if (values[key] === undefined) {
+      throw new SettingsError(missingMessage([key], sources.fileName));
+    }
+    return fail(key, issue.message);
+  }
+  const s = parsed.data;
+  const checked = <T>(key: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      if (error instanceof InputError) return fail(key, error.message.slice(`${error.field}: `.length));
+      throw error;
+    }
+  };
+  const recipients = checked('recipients', () => parseRecipients(s.recipients, 'recipients'));
+  checked('timezone', () => parseTimeZone(s.timezone, 'timezone'));
+  const gap = scheduleGap(s.scheduleHour, s.timezone, today);
+  if (gap) fail('scheduleHour', gap);
+  const senderIdentity = s.senderIdentity ?? s.sender;
+  if (senderIdentity !== s.sender && s.sender.split('@')[1]?.toLowerCase() !== senderIdentity.toLowerCase()) {
+    fail('senderIdentity', `must be the sender address or its domain, got "${senderIdentity}"`);
+  }
+  const allowedRecipientDomains = checked('allowedRecipientDomains', () =>
+    parseAllowedDomains(s.allowedRecipientDomains?.join(','), recipients, 'allowedRecipientDomains'),
+  );
+  return {
+    stackName: s.stackName,
+    sender: s.sender,
+    recipients,
+    allowedRecipientDomains,
+    timeZone: s.timezone,
+    scheduleHour: s.scheduleHour,
+    secretName: s.secretName,
+    ...(s.secretKmsKeyArn ? { secretKmsKeyArn: s.secretKmsKeyArn } : {}),
+    ...(s.alarmEmail ? { alarmEmail: s.alarmEmail } : {}),
+    createSenderIdentity: s.createSenderIdentity,
+    senderIdentity,
+    sesSandbox: s.sesSandbox,
+  };
+}
+
+/** What to do about settings no source gives. */
+export function missingMessage(keys: readonly string[], fileName = SETTINGS_FILE): string {
+  const named = keys.map((k) => `"${k}"`).join(' and ');
+  const flags = keys.map(
+    (k) => `-c ${k}=${k === 'sender' ? 'digest@example.com' : 'a@example.com,b@example.com'}`,
+  );
+  return `setting ${named} missing: copy usage-digest.config.example.json to ${fileName} and fill it in, or pass ${flags.join(' ')}`;
+}
+
+/** The file's values, with each context key on top; strings from `-c` take the key's JSON type. */
+function mergeSources(sources: SettingsSources): {
+  values: Record<string, unknown>;
+  origin: Map<string, string>;
+} {
+  const file = sources.file ?? {};
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) {
+    throw new SettingsError(`${sources.fileName ?? SETTINGS_FILE} must hold a JSON object of settings`);
+  }
+  const values: Record<string, unknown> = { ...(file as Record<string, unknown>) };
+  const origin = new Map<string, string>();
+  for (const key of KEYS) {
+    const value = sources.context?.[key];
+    if (value === undefined || value === null) continue;
+    values[key] = typeof value === 'string' ? fromContextString(key, value) : value;
+    origin.set(key, `from -c ${key}`);
+  }
+  return { values, origin };
+}
+
+/** `-c` values arrive as text: lists are comma separated, numbers and booleans are spelled out. */
+function fromContextString(key: (typeof KEYS)[number], text: string): unknown {
+  const trimmed = text.trim();
+  switch (key) {
+    case 'recipients':
+    case 'allowedRecipientDomains':
+      return trimmed.split(',').map((item) => item.trim());
+    case 'scheduleHour':
+      return trimmed === '' ? trimmed : Number(trimmed);
+    case 'createSenderIdentity':
+    case 'sesSandbox':
+      return trimmed === 'true' ? true : trimmed === 'false' ? false : trimmed;
+    default:
+      return trimmed === '' ? undefined : trimmed;
+  }
+}
+
+/**
+ * EventBridge Scheduler skips a cron time that does not exist on the day (a DST gap: 02:00 on the
+ * spring-forward day in most of Europe and North America), and that day's digest with it.
+ */
+function scheduleGap(hour: number, timeZone: string, today: string): string | undefined {
+  const gap = firstDateWithoutHour(hour, timeZone, today, DST_CHECK_DAYS);
+  if (gap === undefined) return undefined;
+  const safe = [1, -1, 2, -2, 3, -3]
+    .map((step) => (hour + step + 24) % 24)
+    .find((h) => firstDateWithoutHour(h, timeZone, today, DST_CHECK_DAYS) === undefined);
+  return `${hour}:00 does not exist in ${timeZone} on ${gap} (clocks skip it for daylight saving time), so the schedule would skip that day's digest; choose another hour${safe === undefined ? '' : `, e.g. ${safe}`}`;
+}
+
+/** The JSON Schema of the settings file, for editors (`npm run schema` writes it). */
+export function settingsJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(settingsSchema, { io: 'input' }),
+    title: 'usage-digest settings',
+    description: `Settings of one usage-digest deployment (${SETTINGS_FILE}); every key can be overridden with cdk -c key=value.`,
+  };
+}
