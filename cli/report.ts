@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Ad-hoc reports from a terminal, through the same code as the Lambda:
- *   npm run report -- --from 2026-11-01 --to 2026-11-08 --tz Europe/Berlin
+ *   npx usage-digest --from 2026-11-01 --to 2026-11-08 --tz Europe/Berlin
+ * stdout carries only the report (a table, or JSON with --json); progress and errors go to stderr.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -14,14 +15,22 @@ import { createUsageApi } from '../functions/report/adapters/usage-api';
 import { checkBaseUrl, DEFAULT_BASE_URL, DEFAULT_CONCURRENCY } from '../functions/report/config';
 import { isEmailAddress, parseEvent } from '../functions/report/core/event';
 import { digestMessage, renderDigest } from '../functions/report/core/render';
-import { ConfigError, InputError, ReportError, redactError } from '../functions/report/errors';
+import {
+  awsSetupAdvice,
+  ConfigError,
+  InputError,
+  ReportError,
+  redactError,
+  rootCause,
+} from '../functions/report/errors';
 import { computeReport, stderrLogger } from '../functions/report/run-report';
 import { formatTable } from './terminal-table';
 
 /** How long a terminal run may take before it fails rather than waits (e.g. on a long Retry-After). */
 const DEFAULT_TIMEOUT_SECONDS = 600;
 
-const USAGE = `Usage: npm run report -- [options]
+const USAGE = `Usage: usage-digest [options]
+       (in this repository: npx usage-digest …, or npm run -s report -- …)
 
 Reports OpenAI code interpreter sessions per project for a range (default: yesterday).
 
@@ -32,19 +41,25 @@ Range
   --project ID[,ID…]          only these projects
 
 Output
-  --json                      print the result as JSON instead of a table
+  --json                      print the result as JSON instead of a table (nothing else on stdout)
   --html FILE                 also write the email's HTML to FILE
-  --send --to ADDR[,ADDR…]    mail the digest through Amazon SES (--to with an @ is a recipient)
+  --send                      mail the digest through Amazon SES (needs AWS_REGION and credentials)
+  --recipient ADDR[,ADDR…]    who --send mails (repeatable)
   --sender ADDR               the From address (default: REPORT_SENDER)
 
 Access
-  OPENAI_ADMIN_KEY            the admin key, from the environment, or
-  --secret-id NAME            read it from AWS Secrets Manager
+  OPENAI_ADMIN_KEY            the organization admin key, from the environment, or
+  --secret-id NAME            read it from AWS Secrets Manager (needs AWS_REGION and credentials)
   --base-url URL              usage API (default: OPENAI_BASE_URL or ${DEFAULT_BASE_URL})
   --concurrency N             requests in flight (default: ${DEFAULT_CONCURRENCY})
   --timeout SECONDS           give up after this long, retries included (default: ${DEFAULT_TIMEOUT_SECONDS})
 
 Exit codes: 0 done, 1 the run failed, 2 bad arguments.
+
+Examples
+  npx usage-digest --from 2026-11-01 --to 2026-11-08 --tz Europe/Berlin
+  npx usage-digest --from 2026-11-01 --json | jq '.projects[:3]'
+  npx usage-digest --secret-id openai/admin-key --send --recipient ops@example.com --sender digest@example.com
 `;
 
 class UsageError extends Error {}
@@ -55,7 +70,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   end_time: '--to',
   timezone: '--tz',
   project_ids: '--project',
-  recipients: '--to',
+  recipients: '--recipient',
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -84,8 +99,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     adminKey = await keySource();
     const usageApi = createUsageApi({ baseUrl, adminKey, concurrency, deadline });
+    // A progress line redrawn in place is for a person at a terminal; a pipe or a CI log gets none.
     const showProgress = (done: number, total: number) => {
-      if (total > 2)
+      if (process.stderr.isTTY && total > 2)
         process.stderr.write(`\rfetching usage: ${done}/${total} requests${done === total ? '\n' : ''}`);
     };
     const { result, trend } = await computeReport(request, usageApi, stderrLogger, showProgress);
@@ -103,9 +119,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     redactError(error, adminKey ? [adminKey] : []);
-    const message =
-      error instanceof ReportError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
-    process.stderr.write(`error: ${message}\n`);
+    process.stderr.write(`error: ${explain(error)}\n`);
     return 1;
   }
 }
@@ -117,8 +131,8 @@ function parse(argv: string[]) {
     allowPositionals: false,
     options: {
       from: { type: 'string' },
-      // Both the range end and, with --send, the recipients: an address has an @.
-      to: { type: 'string', multiple: true },
+      to: { type: 'string' },
+      recipient: { type: 'string', multiple: true },
       tz: { type: 'string' },
       project: { type: 'string' },
       json: { type: 'boolean' },
@@ -136,15 +150,19 @@ function parse(argv: string[]) {
 
 async function prepare(values: ReturnType<typeof parse>['values']) {
   const env = process.env;
-  const toValues = values.to ?? [];
-  const addresses = toValues.filter((v) => v.includes('@'));
-  const ends = toValues.filter((v) => !v.includes('@'));
-  if (ends.length > 1) throw new UsageError('--to names the range end once');
-  if (ends.length && values.from === undefined) throw new UsageError('--to needs --from');
-  if (addresses.length && !values.send) throw new UsageError('--to ADDRESS goes with --send');
-  if (values.send && !addresses.length) throw new UsageError('--send needs --to ADDRESS');
+  if (values.to?.includes('@')) {
+    throw new UsageError(
+      `--to is the end of the range; mail ${values.to} with --send --recipient ${values.to}`,
+    );
+  }
+  if (values.to !== undefined && values.from === undefined) throw new UsageError('--to needs --from');
+  const addresses = (values.recipient ?? []).flatMap((list) => list.split(','));
+  if (addresses.length && !values.send) throw new UsageError('--recipient goes with --send');
+  if (values.send && !addresses.length) throw new UsageError('--send needs --recipient ADDRESS');
   const event = {
-    ...(values.from !== undefined ? { start_time: values.from, end_time: ends[0] ?? nowOnTheMinute() } : {}),
+    ...(values.from !== undefined
+      ? { start_time: values.from, end_time: values.to ?? nowOnTheMinute() }
+      : {}),
     ...(values.tz ? { timezone: values.tz } : {}),
     ...(values.project ? { project_ids: values.project.split(',').map((id) => id.trim()) } : {}),
     ...(addresses.length ? { recipients: addresses.join(',') } : {}),
@@ -154,7 +172,29 @@ async function prepare(values: ReturnType<typeof parse>['values']) {
     timeZone: env.REPORT_TIMEZONE || 'UTC',
     recipients: [],
   });
-  return { request, ...access(values, env) };
+  const settings = access(values, env);
+  if (values.send || values['secret-id']) await requireRegion(values.send ? '--send' : '--secret-id');
+  return { request, ...settings };
+}
+
+/** The SDK finds a region in AWS_REGION or the profile; without one, say so before any call. */
+async function requireRegion(flag: string): Promise<void> {
+  try {
+    await new SecretsManagerClient({}).config.region();
+  } catch {
+    throw new UsageError(
+      `${flag} uses AWS, and no AWS region is set: export AWS_REGION=eu-west-1 (the region of your stack), or set one in your AWS profile`,
+    );
+  }
+}
+
+/** The error in a sentence that says what to do; SDK errors never reach the user without one. */
+function explain(error: unknown): string {
+  if (error instanceof ReportError) return error.message;
+  const root = rootCause(error) as Error;
+  const said = `${root.name}: ${root.message}`;
+  const advice = awsSetupAdvice(error);
+  return advice ? `${advice} (${said})` : said;
 }
 
 function access(values: ReturnType<typeof parse>['values'], env: NodeJS.ProcessEnv) {

@@ -30,7 +30,9 @@ export class SecretError extends ReportError {}
 /** The usage API refused the admin key (401/403): retrying cannot help. */
 export class AuthError extends ReportError {
   constructor(readonly status: number) {
-    super(`the OpenAI admin key was rejected (${status})`);
+    super(
+      `the OpenAI admin key was rejected (${status}): the usage API takes only an organization admin key (sk-admin-…), which an organization owner creates at ${ADMIN_KEYS_URL}; a project or user key is refused`,
+    );
   }
 }
 
@@ -46,6 +48,46 @@ export class PaginationError extends ReportError {}
  */
 export class DeliveryInProgressError extends ReportError {
   readonly retryable = true;
+}
+
+/** SES refused or failed the digest; the message says what to do about it. */
+export class MailError extends ReportError {}
+
+/** Where an organization owner creates the admin key the usage and costs APIs need. */
+export const ADMIN_KEYS_URL = 'https://platform.openai.com/settings/organization/admin-keys';
+
+/** The error at the bottom of a chain of causes: what a wrapper (Powertools, the SDK) wraps. */
+export function rootCause(error: unknown): unknown {
+  const seen = new Set<unknown>();
+  let current = error;
+  while (current instanceof Error && current.cause instanceof Error && !seen.has(current)) {
+    seen.add(current);
+    current = current.cause;
+  }
+  return current;
+}
+
+/**
+ * What to do about an AWS SDK error that is about the caller's setup rather than one service:
+ * no region, no credentials, rejected or expired credentials. Undefined for anything else.
+ */
+export function awsSetupAdvice(error: unknown): string | undefined {
+  const root = rootCause(error);
+  if (!(root instanceof Error)) return undefined;
+  if (/region is missing/i.test(root.message)) {
+    return 'no AWS region: set AWS_REGION (e.g. export AWS_REGION=eu-west-1) or a region in your AWS profile';
+  }
+  if (root.name === 'CredentialsProviderError' || /could not load credentials/i.test(root.message)) {
+    return 'no AWS credentials: run `aws configure` or `aws sso login`, or set AWS_PROFILE or AWS_ACCESS_KEY_ID';
+  }
+  if (
+    ['UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException', 'ExpiredToken'].includes(
+      root.name,
+    )
+  ) {
+    return `AWS rejected the credentials (${root.name}): refresh them (aws sso login, or new access keys)`;
+  }
+  return undefined;
 }
 
 /** What a log line says of an error: name and message, redacted, no SDK metadata. */

@@ -214,6 +214,9 @@ describe('Handler: the admin key', () => {
     expect(error.name).toBe('SecretError');
     expect(error.message).toContain('"openai/missing"');
     expect(error.message).toContain('ResourceNotFoundException');
+    expect(error.message).toContain(
+      'there is no such secret in this account and region; create it with `aws secretsmanager create-secret --name openai/missing --secret-string sk-admin-…`',
+    );
     expect(harness.usageApi.requests).toHaveLength(0);
     expect(await harness.ses.emails()).toHaveLength(0);
   });
@@ -223,7 +226,9 @@ describe('Handler: the admin key', () => {
     const error = await harness
       .handler({ ADMIN_KEY_SECRET_ID: 'openai/old-key' })({}, lambdaContext())
       .catch((e) => e);
-    expect(error.message).toBe('the OpenAI admin key was rejected (401)');
+    expect(error.message).toContain(
+      'the OpenAI admin key was rejected (401): the usage API takes only an organization admin key',
+    );
     // The two planned usage queries and the projects list, each asked once: no retries.
     expect(harness.usageApi.requests.map((r) => r.status)).toEqual([401, 401, 401]);
     expect(new Set(harness.usageApi.requests.map((r) => `${r.path}?${r.params}`)).size).toBe(3);
@@ -248,7 +253,9 @@ describe('Handler: the admin key', () => {
     const error = await harness
       .handler({ REPORT_TIMEZONE: 'UTC' })({}, lambdaContext())
       .catch((e) => e);
-    expect(error.message).toBe('the OpenAI admin key was rejected (403)');
+    expect(error.message).toContain(
+      'the OpenAI admin key was rejected (403): the usage API takes only an organization admin key',
+    );
     expect(harness.usageApi.usageRequests()).toHaveLength(1);
     expect(await harness.ses.emails()).toHaveLength(0);
   });

@@ -81,8 +81,31 @@ describe('Function: createAdminKeySource', () => {
     const source = createAdminKeySource({ get: (async () => Promise.reject(wrapped)) as never }, 'id');
     const error = (await source().catch((e: unknown) => e)) as Error;
     expect(error.message).toBe(
-      'could not read the admin key secret "id": AccessDeniedException: not allowed',
+      'could not read the admin key secret "id": this role may not read it, or not decrypt it; a customer managed key must be named in the secretKmsKeyArn setting (AccessDeniedException: not allowed)',
     );
     expect(error.cause).toBe(wrapped);
+  });
+
+  it.each([
+    [
+      'ThrottlingException',
+      'slow down',
+      'could not read the admin key secret "id": ThrottlingException: slow down',
+    ],
+    ['Error', 'Region is missing', 'could not read the admin key secret "id": no AWS region: set AWS_REGION'],
+    [
+      'CredentialsProviderError',
+      'Could not load credentials from any providers',
+      'no AWS credentials: run `aws configure`',
+    ],
+    [
+      'ExpiredTokenException',
+      'expired',
+      'AWS rejected the credentials (ExpiredTokenException): refresh them',
+    ],
+  ])('says what to do about %s', async (name, message, expected) => {
+    const error = Object.assign(new Error(message), { name });
+    const source = createAdminKeySource({ get: (async () => Promise.reject(error)) as never }, 'id');
+    expect(((await source().catch((e: unknown) => e)) as Error).message).toContain(expected);
   });
 });

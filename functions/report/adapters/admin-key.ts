@@ -1,5 +1,5 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretError } from '../errors';
+import { ADMIN_KEYS_URL, awsSetupAdvice, rootCause, SecretError } from '../errors';
 
 /** How long a warm function reuses the key before asking Secrets Manager again. */
 export const ADMIN_KEY_MAX_AGE_SECONDS = 300;
@@ -19,8 +19,7 @@ export function createAdminKeySource(
     try {
       value = await provider.get(secretId, { maxAge: ADMIN_KEY_MAX_AGE_SECONDS });
     } catch (error) {
-      const reason = describeAwsError(error);
-      throw new SecretError(`could not read the admin key secret "${secretId}": ${reason}`, { cause: error });
+      throw new SecretError(secretAdvice(error, secretId), { cause: error });
     }
     const text =
       typeof value === 'string'
@@ -81,9 +80,19 @@ function checkKey(key: string, secretId: string): string {
   return key;
 }
 
-function describeAwsError(error: unknown): string {
+/** Why the secret could not be read, and what to do; the SDK's own words follow. */
+function secretAdvice(error: unknown, secretId: string): string {
   // Powertools wraps the SDK error; the SDK's name (ResourceNotFoundException, AccessDeniedException…) is what helps.
-  let current: unknown = error;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? `${current.name}: ${current.message}` : String(error);
+  const root = rootCause(error);
+  const said = root instanceof Error ? `${root.name}: ${root.message}` : String(root);
+  const head = `could not read the admin key secret "${secretId}"`;
+  const setup = awsSetupAdvice(error);
+  if (setup) return `${head}: ${setup} (${said})`;
+  if (root instanceof Error && root.name === 'ResourceNotFoundException') {
+    return `${head}: there is no such secret in this account and region; create it with \`aws secretsmanager create-secret --name ${secretId} --secret-string sk-admin-…\` (an organization admin key from ${ADMIN_KEYS_URL}) (${said})`;
+  }
+  if (root instanceof Error && /AccessDenied/.test(root.name)) {
+    return `${head}: this role may not read it, or not decrypt it; a customer managed key must be named in the secretKmsKeyArn setting (${said})`;
+  }
+  return `${head}: ${said}`;
 }
