@@ -107,8 +107,8 @@ describe('Function: renderDigest', () => {
       projects: [{ project_id: 'p1', previous_day_sessions: 10, seven_day_mean_sessions: 8.5 }],
     });
     expect(digest.text).toContain('▲ +2 vs prev. day, 7-day avg 8.5');
-    expect(digest.html).toContain('▲ +2</span>');
-    expect(digest.html).toContain('7-day avg 8.5');
+    expect(digest.html).toContain('▲ +2<br>');
+    expect(digest.html).toContain('avg 8.5</span>');
   });
 });
 
@@ -270,6 +270,12 @@ describe('The rendered digest, whole', () => {
     await expect(digest.text).toMatchFileSnapshot('./__snapshots__/digest.txt');
     await expect(digest.html).toMatchFileSnapshot('./__snapshots__/digest.html');
     await expect(digest.csv).toMatchFileSnapshot('./__snapshots__/digest.csv');
+  });
+
+  it('keeps the plain text within 78 characters a line, names aside, for any mail client', () => {
+    const names = new Set(result.projects.map((p) => `${p.project_name ?? p.project_id} (${p.project_id})`));
+    const long = digest.text.split('\n').filter((line) => [...line].length > 78 && !names.has(line));
+    expect(long).toEqual([]);
   });
 
   it('attaches the CSV to the message only when the body leaves projects out', () => {

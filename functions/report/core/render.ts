@@ -128,7 +128,7 @@ function trendText(trend: ProjectTrend, today: number): string {
 }
 
 function trendHtml(trend: ProjectTrend, today: number): string {
-  return `<span style="font-size:14px;color:#111827;">${dayChange(trend, today)}</span><br><span style="font-size:12px;color:#6b7280;">7-day avg ${formatCount(trend.seven_day_mean_sessions)}</span>`;
+  return `${dayChange(trend, today)}<br><span class="ud-muted" style="font-size:12px;color:#6b7280;">avg ${formatCount(trend.seven_day_mean_sessions)}</span>`;
 }
 
 function renderText(view: DigestView): string {
@@ -180,11 +180,31 @@ export function escapeHtml(text: string): string {
 }
 
 const FONT = "font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;";
-const CELL = `${FONT}padding:6px 8px;border-bottom:1px solid #e5e7eb;font-size:14px;color:#111827;`;
-const HEAD = `${FONT}padding:6px 8px;border-bottom:2px solid #d1d5db;font-size:12px;color:#6b7280;text-align:left;text-transform:uppercase;`;
+const CELL = `${FONT}padding:8px 6px;border-bottom:1px solid #e5e7eb;font-size:14px;color:#111827;vertical-align:top;`;
+const HEAD = `${FONT}padding:6px;border-bottom:2px solid #d1d5db;font-size:11px;color:#6b7280;text-align:left;text-transform:uppercase;`;
+const MUTED = 'font-size:12px;color:#6b7280;';
 
-// Tables, bgcolor and width attributes rather than flex or CSS classes: Outlook's Word engine
-// and Gmail's style stripping both render these faithfully.
+/**
+ * Dark mode for the clients that honour it (Apple Mail, iOS, Outlook apps): the inline colours
+ * are the light theme, these classes override them; clients that strip <style> keep light.
+ */
+const STYLE = `<style>
+:root{color-scheme:light dark;supported-color-schemes:light dark;}
+@media (prefers-color-scheme: dark){
+.ud-page{background:#0b1120 !important;}
+.ud-card{background:#1f2937 !important;}
+.ud-text,.ud-headline{color:#f9fafb !important;}
+.ud-muted{color:#9ca3af !important;}
+.ud-cell{border-color:#374151 !important;color:#f3f4f6 !important;}
+.ud-bar{background:#a5b4fc !important;}
+}
+</style>`;
+
+/**
+ * One row per project, three columns that fit a 390 px phone: the name with its bar beneath,
+ * sessions over share, and the trend. Tables, bgcolor and width attributes rather than flex:
+ * Outlook's Word engine and Gmail's style stripping both render these faithfully.
+ */
 function renderHtml(view: DigestView): string {
   const { report, trend: dayTrend } = view;
   const hasTrend = Boolean(dayTrend);
@@ -193,46 +213,47 @@ function renderHtml(view: DigestView): string {
       const percent = barLength(project.num_sessions, view.top, 100);
       const name =
         project.project_id === null
-          ? `<em style="color:#6b7280;">${UNATTRIBUTED}</em>`
-          : `${escapeHtml(displayName(project))}<br><span style="font-size:12px;color:#6b7280;">${escapeHtml(neutralizeText(project.project_id))}</span>`;
-      const bar = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr><td width="${percent}%" height="10" bgcolor="#4f46e5" style="background:#4f46e5;height:10px;line-height:10px;font-size:0;">&nbsp;</td>${percent < 100 ? `<td width="${100 - percent}%" style="font-size:0;line-height:10px;">&nbsp;</td>` : ''}</tr></table>`;
+          ? `<em class="ud-muted" style="color:#6b7280;">${UNATTRIBUTED}</em>`
+          : `${escapeHtml(displayName(project))}<br><span class="ud-muted" style="${MUTED}">${escapeHtml(neutralizeText(project.project_id))}</span>`;
+      const bar = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin-top:6px;"><tr><td class="ud-bar" width="${percent}%" height="6" bgcolor="#4f46e5" style="background:#4f46e5;height:6px;line-height:6px;font-size:0;border-radius:3px;">&nbsp;</td>${percent < 100 ? `<td width="${100 - percent}%" style="font-size:0;line-height:6px;">&nbsp;</td>` : ''}</tr></table>`;
       const trendCell = hasTrend
-        ? `<td style="${CELL}white-space:nowrap;">${trend ? trendHtml(trend, project.num_sessions) : ''}</td>`
+        ? `<td class="ud-cell" style="${CELL}text-align:right;white-space:nowrap;">${trend ? trendHtml(trend, project.num_sessions) : ''}</td>`
         : '';
-      return `<tr><td style="${CELL}">${name}</td><td style="${CELL}text-align:right;white-space:nowrap;">${formatCount(project.num_sessions)}</td><td style="${CELL}text-align:right;">${formatShare(project.num_sessions, report.total_sessions)}</td><td style="${CELL}width:140px;">${bar}</td>${trendCell}</tr>`;
+      return `<tr><td class="ud-cell" style="${CELL}word-break:break-word;">${name}${bar}</td><td class="ud-cell" style="${CELL}text-align:right;white-space:nowrap;">${formatCount(project.num_sessions)}<br><span class="ud-muted" style="${MUTED}">${formatShare(project.num_sessions, report.total_sessions)}</span></td>${trendCell}</tr>`;
     })
     .join('\n');
   const empty =
     report.projects.length === 0
-      ? `<p style="${FONT}font-size:14px;color:#374151;">No code interpreter sessions in this period.</p>`
+      ? `<p class="ud-text" style="${FONT}font-size:14px;color:#374151;">No code interpreter sessions in this period.</p>`
       : '';
   const more =
     view.hidden > 0
-      ? `<p style="${FONT}font-size:13px;color:#374151;">…and ${formatCount(view.hidden)} more projects with ${formatCount(view.hiddenSessions)} sessions: see the attached CSV.</p>`
+      ? `<p class="ud-text" style="${FONT}font-size:13px;color:#374151;">…and ${formatCount(view.hidden)} more projects with ${formatCount(view.hiddenSessions)} sessions: see the attached CSV.</p>`
       : '';
   const trendLine = dayTrend
-    ? `<div style="${FONT}font-size:13px;color:#6b7280;">Previous day ${formatCount(dayTrend.previous_day_sessions)} · 7-day average ${formatCount(dayTrend.seven_day_mean_sessions)}</div>`
+    ? `<div class="ud-muted" style="${FONT}font-size:13px;color:#6b7280;">Previous day ${formatCount(dayTrend.previous_day_sessions)} · 7-day average ${formatCount(dayTrend.seven_day_mean_sessions)}</div>`
     : '';
   const table =
     report.projects.length === 0
       ? ''
       : `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">
-<tr><th style="${HEAD}">Project</th><th style="${HEAD}text-align:right;">Sessions</th><th style="${HEAD}text-align:right;">Share</th><th style="${HEAD}">&nbsp;</th>${hasTrend ? `<th style="${HEAD}">Vs prev. day</th>` : ''}</tr>
+<tr><th class="ud-cell" style="${HEAD}">Project</th><th class="ud-cell" style="${HEAD}text-align:right;">Sessions</th>${hasTrend ? `<th class="ud-cell" style="${HEAD}text-align:right;">Vs prev. day</th>` : ''}</tr>
 ${rows}
 </table>`;
   return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(`Code interpreter sessions ${view.period}`)}</title></head>
-<body style="margin:0;padding:0;background:#f3f4f6;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#f3f4f6"><tr><td align="center" style="padding:24px 12px;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#ffffff" style="max-width:720px;background:#ffffff;border-radius:8px;">
-<tr><td style="padding:24px;">
-<div style="${FONT}font-size:13px;color:#6b7280;">Code interpreter sessions · ${escapeHtml(view.period)} · ${escapeHtml(view.timeZone)}</div>
-<div style="${FONT}font-size:32px;font-weight:700;color:#111827;margin:4px 0;">${formatCount(report.total_sessions)}</div>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark"><title>${escapeHtml(`Code interpreter sessions ${view.period}`)}</title>
+${STYLE}</head>
+<body class="ud-page" style="margin:0;padding:0;background:#f3f4f6;">
+<table class="ud-page" role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#f3f4f6"><tr><td align="center" style="padding:16px 8px;">
+<table class="ud-card" role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#ffffff" style="max-width:720px;background:#ffffff;border-radius:8px;">
+<tr><td style="padding:20px 16px;">
+<div class="ud-muted" style="${FONT}font-size:13px;color:#6b7280;">Code interpreter sessions · ${escapeHtml(view.period)} · ${escapeHtml(view.timeZone)}</div>
+<div class="ud-headline" style="${FONT}font-size:32px;font-weight:700;color:#111827;margin:4px 0;">${formatCount(report.total_sessions)}</div>
 ${trendLine}
 <div style="height:16px;line-height:16px;font-size:0;">&nbsp;</div>
 ${empty}${table}
 ${more}
-<p style="${FONT}font-size:12px;color:#9ca3af;margin-top:24px;">Sent by usage-digest. Figures come from the OpenAI organization usage API and may be revised for a few hours after a day closes.</p>
+<p class="ud-muted" style="${FONT}font-size:12px;color:#9ca3af;margin-top:24px;">Sent by usage-digest. Figures come from the OpenAI organization usage API and may be revised for a few hours after a day closes.</p>
 </td></tr></table>
 </td></tr></table>
 </body></html>
