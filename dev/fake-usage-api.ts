@@ -48,6 +48,9 @@ export interface RecordedRequest {
   readonly path: string;
   readonly params: URLSearchParams;
   readonly status: number;
+  /** `performance.now()` when the request arrived and when it was answered. */
+  readonly receivedAt: number;
+  readonly answeredAt: number;
 }
 
 const WIDTH_SECONDS: Record<string, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
@@ -119,8 +122,15 @@ export class FakeUsageApi {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const receivedAt = performance.now();
     const record = (status: number) =>
-      this.requests.push({ path: url.pathname, params: url.searchParams, status });
+      this.requests.push({
+        path: url.pathname,
+        params: url.searchParams,
+        status,
+        receivedAt,
+        answeredAt: performance.now(),
+      });
     if (this.options.latencyMs) await delay(this.options.latencyMs);
     if (req.headers.authorization !== `Bearer ${this.options.adminKey}`) {
       record(401);

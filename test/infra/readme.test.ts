@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeUsageApi } from '../../dev/fake-usage-api';
+import { BENCH_CASES, BENCH_KEY, benchLog, runCase } from '../../scripts/bench-cases';
 
 const README = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -31,4 +33,46 @@ describe('README', () => {
       /`-c createSenderIdentity=true`[\s\S]{0,200}cannot create an identity SES already\s+has/,
     );
   });
+});
+
+/** The README's benchmark rows: range → our and the usual client's requests and waves. */
+function benchTable(): Map<string, { ours: [number, number]; usual: [number, number] }> {
+  const rows = new Map<string, { ours: [number, number]; usual: [number, number] }>();
+  const section = README.slice(README.indexOf('## Benchmark'), README.indexOf('## Development'));
+  for (const line of section.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const [ours, usual] = [cells[2], cells[3]].map((c) => c?.split(' / ').map(Number));
+    if (!ours || !usual || Number.isNaN(ours[0])) continue;
+    rows.set(cells[1] as string, {
+      ours: [ours[0], ours[1]] as [number, number],
+      usual: [usual[0], usual[1]] as [number, number],
+    });
+  }
+  return rows;
+}
+
+describe('README benchmark', () => {
+  const api = new FakeUsageApi({ log: benchLog(), adminKey: BENCH_KEY, latencyMs: 40 });
+  let baseUrl: string;
+  beforeAll(async () => {
+    baseUrl = await api.start();
+  });
+  afterAll(() => api.stop());
+
+  it('lists every case the bench runs', () => {
+    expect([...benchTable().keys()]).toEqual(BENCH_CASES.map((c) => c.name));
+  });
+
+  it.each(BENCH_CASES.map((c) => [c.name, c] as const))(
+    'shows the requests and waves the bench sends for %s',
+    async (name, c) => {
+      const run = await runCase(api, baseUrl, benchLog(), c);
+      expect(benchTable().get(name)).toEqual({
+        ours: [run.ours.requests, run.ours.waves],
+        usual: [run.usual.requests, run.usual.waves],
+      });
+      expect(run.ours.total).toBe(run.expected);
+    },
+    30_000,
+  );
 });
