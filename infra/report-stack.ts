@@ -55,7 +55,8 @@ export class ReportStack extends Stack {
     const key = new kms.Key(this, 'Key', {
       description: 'usage-digest: queues, alarm topic and logs',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
+      // Kept by `cdk destroy`: the retained log group is encrypted with it (README: Removing).
+      removalPolicy: RemovalPolicy.RETAIN,
       pendingWindow: Duration.days(7),
     });
     // CloudWatch alarms cannot publish to a topic under a key they may not use (nor under aws/sns).
@@ -120,7 +121,8 @@ export class ReportStack extends Stack {
       // A year (CT.CLOUDWATCH.PR.2): a digest questioned months later can still be traced.
       retention: logs.RetentionDays.ONE_YEAR,
       encryptionKey: key,
-      removalPolicy: RemovalPolicy.DESTROY,
+      // Kept by `cdk destroy`: the record of what was sent outlives the stack until you delete it.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     const queueProps: sqs.QueueProps = {
@@ -149,7 +151,8 @@ export class ReportStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Records hold a hash and an SES message id; the AWS managed key needs no grants on the role.
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.DESTROY,
+      // Kept by `cdk destroy`, like any table with point-in-time recovery: deleting is a choice.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     const role = new iam.Role(this, 'ReportFunctionRole', {
@@ -219,6 +222,13 @@ export class ReportStack extends Stack {
       description: 'Events whose runs failed after all retries',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+    // What `cdk destroy` keeps, named here so it can be found and deleted afterwards (README: Removing).
+    new CfnOutput(this, 'IdempotencyTableName', { value: table.tableName, description: 'Kept on destroy' });
+    new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName, description: 'Kept on destroy' });
+    new CfnOutput(this, 'KeyArn', {
+      value: key.keyArn,
+      description: 'Kept on destroy (encrypts the log group)',
+    });
     new CfnOutput(this, 'InvokeExample', {
       description: 'An ad-hoc report without mailing (drop dry_run to mail it)',
       // --cli-read-timeout 0: the CLI's 60 s default would re-invoke a slow run (and mail twice).

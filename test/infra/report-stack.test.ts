@@ -44,6 +44,21 @@ describe('Stack: ReportStack', () => {
     ({ template, report } = synth());
   });
 
+  it('keeps the table, the log group and its key on cdk destroy, and deletes the queues', () => {
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::Logs::LogGroup', 'AWS::KMS::Key']) {
+      template.hasResource(type, { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    // Named in the outputs, so the README's removal commands can find them.
+    for (const output of ['IdempotencyTableName', 'LogGroupName', 'KeyArn']) template.hasOutput(output, {});
+    expect(Object.values(template.findResources('AWS::SQS::Queue')).map((q) => q.DeletionPolicy)).toEqual([
+      'Delete',
+      'Delete',
+    ]);
+  });
+
   it('passes cdk-nag AwsSolutions and the Control Tower proactive controls with zero findings', () => {
     // Both run at every synth (the app and this file register the same list); synth throws on any finding.
     expect(compliancePlugins(new App()).map((p) => p.name)).toEqual([
