@@ -76,3 +76,43 @@ describe('README benchmark', () => {
     30_000,
   );
 });
+
+describe("README: the operator's path", () => {
+  const ROOT = join(import.meta.dirname, '..', '..');
+
+  it('has what a user looks for, and the files it points to', () => {
+    for (const heading of [
+      '## Upgrading',
+      '## Removing',
+      '## Troubleshooting',
+      '## What it costs to run',
+      '## Security',
+    ]) {
+      expect(README).toContain(`\n${heading}\n`);
+    }
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toContain('Apache License');
+    expect(readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8')).toContain('## Unreleased');
+  });
+
+  it('deploys from the settings file with no flags, and bootstraps before any settings', () => {
+    expect(commands).toContain(
+      'cp usage-digest.config.example.json usage-digest.config.json   # then edit it',
+    );
+    expect(commands.some((line) => /^npx cdk deploy\s+#/.test(line))).toBe(true);
+    expect(README).toContain('`npx cdk bootstrap` (it needs no settings)');
+    expect(README).toMatch(/npx cdk deploy -c sesSandbox=true/);
+  });
+
+  it('says what cdk destroy keeps and how to delete each', () => {
+    const removing = README.slice(README.indexOf('## Removing'), README.indexOf('## Reliability'));
+    for (const kept of ['delete-secret', 'delete-table', 'delete-log-group', 'schedule-key-deletion']) {
+      expect(removing).toContain(kept);
+    }
+  });
+
+  it('pipes the CLI JSON with the bin or npm run -s, never a bare npm run', () => {
+    const pipes = commands.filter((line) => line.includes('--json |'));
+    expect(pipes.length).toBeGreaterThan(0);
+    for (const line of pipes) expect(line).toMatch(/^npx usage-digest |npm run -s /);
+  });
+});
