@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { countSessions, type SessionLog } from './sample-usage';
+import { countSessions, expectedCostCents, type SessionLog } from './sample-usage';
 
 /** A fault the next matching request meets (consumed once, in order). */
 export type Fault =
@@ -28,7 +28,26 @@ export type Fault =
   /** A 200 whose gzip body inflates to `bytes`. */
   | { readonly kind: 'bomb'; readonly bytes: number }
   /** A 200 that declares a Content-Length of `bytes` (and sends none of it). */
-  | { readonly kind: 'oversized'; readonly bytes: number };
+  | { readonly kind: 'oversized'; readonly bytes: number }
+  /** Costs: the first code interpreter result's amount.value becomes `value`. */
+  | { readonly kind: 'cost-value'; readonly value: unknown }
+  /** Costs: every amount comes in `currency`. */
+  | { readonly kind: 'currency'; readonly currency: string };
+
+/** A cost line the sample log does not imply, e.g. a project billed on a day it had no sessions. */
+export interface ExtraCost {
+  /** The UTC day it falls on (any instant of it). */
+  readonly time: number;
+  readonly project_id: string | null;
+  readonly line_item: string;
+  readonly cents: number;
+}
+
+/** Line items beside code interpreter, as the Costs API lists them: not ours to count. */
+const OTHER_LINE_ITEMS = [
+  { line_item: 'gpt-4.1-2025-04-14, input', perCent: 2.5 },
+  { line_item: 'File search tool calls', perCent: 0.4 },
+];
 
 export interface FakeUsageApiOptions {
   readonly log: SessionLog;
@@ -42,6 +61,8 @@ export interface FakeUsageApiOptions {
   readonly alignment?: 'utc' | 'start';
   /** Answer with the older field names `result` and `sessions`. */
   readonly legacyFields?: boolean;
+  /** Cost lines added to what the sessions imply. */
+  readonly extraCosts?: readonly ExtraCost[];
 }
 
 export interface RecordedRequest {
@@ -52,6 +73,12 @@ export interface RecordedRequest {
   readonly receivedAt: number;
   readonly answeredAt: number;
 }
+
+const ENDPOINTS = {
+  usage: '/v1/organization/usage/code_interpreter_sessions',
+  projects: '/v1/organization/projects',
+  costs: '/v1/organization/costs',
+} as const;
 
 const WIDTH_SECONDS: Record<string, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
 const MAX_LIMIT: Record<string, number> = { '1m': 1440, '1h': 168, '1d': 31 };
@@ -104,19 +131,21 @@ export class FakeUsageApi {
     this.faults.length = 0;
   }
 
-  /** Queues faults for requests whose path ends with `path` (`usage` or `projects`). */
-  inject(path: 'usage' | 'projects', ...faults: Fault[]): void {
+  /** Queues faults for requests to one endpoint (`usage`, `projects` or `costs`). */
+  inject(path: keyof typeof ENDPOINTS, ...faults: Fault[]): void {
     for (const fault of faults) this.faults.push({ path, fault });
   }
 
   usageRequests(): RecordedRequest[] {
-    return this.requests.filter((r) => r.path.endsWith('/code_interpreter_sessions'));
+    return this.requests.filter((r) => r.path === ENDPOINTS.usage);
+  }
+
+  costRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.path === ENDPOINTS.costs);
   }
 
   private takeFault(path: string): Fault | undefined {
-    const index = this.faults.findIndex((f) =>
-      path.endsWith(f.path === 'usage' ? '/code_interpreter_sessions' : '/projects'),
-    );
+    const index = this.faults.findIndex((f) => path === ENDPOINTS[f.path as keyof typeof ENDPOINTS]);
     return index < 0 ? undefined : this.faults.splice(index, 1)[0]?.fault;
   }
 
@@ -163,7 +192,7 @@ export class FakeUsageApi {
     if (fault?.kind === 'bomb') {
       record(200);
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
-      return void res.end(gzipSync(Buffer.alloc(fault.bytes, 0x20)));
+      return void res.end(gzipBomb(fault.bytes));
     }
     if (fault?.kind === 'oversized') {
       record(200);
@@ -183,6 +212,11 @@ export class FakeUsageApi {
     if (url.pathname === '/v1/organization/projects') {
       record(200);
       return json(res, 200, this.projectsPage(url.searchParams));
+    }
+    if (url.pathname === ENDPOINTS.costs) {
+      const page = this.costsPage(url.searchParams, fault);
+      record(page.status);
+      return json(res, page.status, page.body);
     }
     if (url.pathname === '/v1/organization/usage/code_interpreter_sessions') {
       const page = this.usagePage(url.searchParams, fault);
@@ -344,6 +378,101 @@ export class FakeUsageApi {
       : { object: 'bucket', start_time: start, end_time: end, results };
   }
 
+  /**
+   * The Costs API: whole UTC days only (`bucket_width=1d`), up to 180 a page, grouped by project and
+   * line item; amounts in USD, as numbers on some days and numeric strings on others.
+   */
+  private costsPage(params: URLSearchParams, fault: Fault | undefined): { status: number; body: unknown } {
+    const bad = (message: string) => ({
+      status: 400,
+      body: { error: { message, type: 'invalid_request_error' } },
+    });
+    const day = 86_400;
+    if ((params.get('bucket_width') ?? '1d') !== '1d') return bad('bucket_width must be 1d');
+    const start = Number(params.get('start_time'));
+    if (params.get('start_time') === null || !Number.isInteger(start)) return bad('start_time is required');
+    const limit = params.has('limit') ? Number(params.get('limit')) : 7;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 180) return bad('limit must be between 1 and 180');
+    const end = params.has('end_time') ? Number(params.get('end_time')) : start + limit * day;
+    const groups = [...params.getAll('group_by'), ...params.getAll('group_by[]')];
+    const projectIds = [...params.getAll('project_ids'), ...params.getAll('project_ids[]')];
+    const signature = querySignature(params);
+    let offset = 0;
+    const cursor = params.get('page');
+    if (cursor) {
+      const decoded = decodeCursor(cursor);
+      if (!decoded || decoded.sig !== signature) return bad('invalid page cursor for these query parameters');
+      offset = decoded.bucket;
+    }
+    const days: number[] = [];
+    for (let t = Math.floor(start / day) * day; t < end; t += day) days.push(t);
+    const page = days.slice(offset, offset + limit);
+    let currency = 'usd';
+    if (fault?.kind === 'currency') currency = fault.currency;
+    const data = page.map((t) => {
+      const index = Math.round(t / day);
+      const lines: { project_id: string | null; line_item: string; cents: number }[] = [];
+      const ci = index % 2 === 0 ? 'Code Interpreter sessions' : 'code interpreter sessions';
+      for (const [owner, cents] of expectedCostCents(
+        this.options.log,
+        t,
+        t + day,
+        projectIds.length ? projectIds : undefined,
+      )) {
+        lines.push({ project_id: owner, line_item: ci, cents });
+        for (const other of OTHER_LINE_ITEMS)
+          lines.push({
+            project_id: owner,
+            line_item: other.line_item,
+            cents: Math.round(cents * other.perCent),
+          });
+      }
+      for (const extra of this.options.extraCosts ?? []) {
+        if (Math.floor(extra.time / day) * day !== t) continue;
+        if (projectIds.length && (extra.project_id === null || !projectIds.includes(extra.project_id)))
+          continue;
+        lines.push(extra);
+      }
+      const byProject = groups.includes('project_id');
+      const byLine = groups.includes('line_item');
+      const merged = new Map<
+        string,
+        { project_id: string | null; line_item: string | null; cents: number }
+      >();
+      for (const line of lines) {
+        const key = JSON.stringify([byProject ? line.project_id : null, byLine ? line.line_item : null]);
+        const row = merged.get(key) ?? {
+          project_id: byProject ? line.project_id : null,
+          line_item: byLine ? line.line_item : null,
+          cents: 0,
+        };
+        row.cents += line.cents;
+        merged.set(key, row);
+      }
+      const results = [...merged.values()].map((row) => ({
+        object: 'organization.costs.result',
+        amount: { value: index % 3 === 0 ? String(row.cents / 100) : row.cents / 100, currency },
+        line_item: row.line_item,
+        project_id: row.project_id,
+      }));
+      if (fault?.kind === 'cost-value') {
+        const first = results.find((r) => /code interpreter/i.test(r.line_item ?? ''));
+        if (first) (first.amount as { value: unknown }).value = fault.value;
+      }
+      return { object: 'bucket', start_time: t, end_time: t + day, results };
+    });
+    const hasMore = offset + limit < days.length;
+    return {
+      status: 200,
+      body: {
+        object: 'page',
+        data,
+        has_more: hasMore,
+        next_page: hasMore ? this.encodeCursor({ sig: signature, bucket: offset + limit, row: 0 }) : null,
+      },
+    };
+  }
+
   private encodeCursor(state: { sig: string; bucket: number; row: number }): string {
     // A nonce keeps cursors opaque and distinct, as real ones are.
     return Buffer.from(JSON.stringify({ ...state, n: ++this.cursorNonce })).toString('base64url');
@@ -373,6 +502,14 @@ function json(
 ): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
+}
+
+const bombs = new Map<number, Buffer>();
+/** A gzip body inflating to `bytes`, made once: compressing 40 MiB would stall this server mid-test. */
+function gzipBomb(bytes: number): Buffer {
+  let bomb = bombs.get(bytes);
+  if (!bomb) bombs.set(bytes, (bomb = gzipSync(Buffer.alloc(bytes, 0x20))));
+  return bomb;
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

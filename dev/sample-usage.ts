@@ -111,3 +111,30 @@ export function expectedTotals(log: SessionLog, start: number, end: number, proj
   }
   return totals;
 }
+
+/**
+ * The sample's code interpreter cost of one session, in cents: billed per container-minute with a
+ * minimum, so sessions differ (3 to 12 cents here), and cost is never a multiple of the count.
+ */
+export function sessionCostCents(time: number): number {
+  return 3 * (1 + (Math.floor(time) % 4));
+}
+
+/** Exact code interpreter cost per owner (in cents) over a window: the reference for cost tests. */
+export function expectedCostCents(
+  log: SessionLog,
+  start: number,
+  end: number,
+  projectIds?: readonly string[],
+) {
+  const costs = new Map<string | null, number>();
+  for (const [owner, times] of log.sessions) {
+    if (projectIds && (owner === null || !projectIds.includes(owner))) continue;
+    let cents = 0;
+    for (let i = lowerBound(times, start); i < times.length && (times[i] as number) < end; i++) {
+      cents += sessionCostCents(times[i] as number);
+    }
+    if (cents > 0) costs.set(owner, cents);
+  }
+  return costs;
+}

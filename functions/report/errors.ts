@@ -29,9 +29,12 @@ export class SecretError extends ReportError {}
 
 /** The usage API refused the admin key (401/403): retrying cannot help. */
 export class AuthError extends ReportError {
-  constructor(readonly status: number) {
+  constructor(
+    readonly status: number,
+    api: 'usage' | 'costs' | 'projects' = 'usage',
+  ) {
     super(
-      `the OpenAI admin key was rejected (${status}): the usage API takes only an organization admin key (sk-admin-…), which an organization owner creates at ${ADMIN_KEYS_URL}; a project or user key is refused`,
+      `the OpenAI admin key was rejected (${status}): the ${api} API takes only an organization admin key (sk-admin-…), which an organization owner creates at ${ADMIN_KEYS_URL}; a project or user key is refused`,
     );
   }
 }

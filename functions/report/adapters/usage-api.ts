@@ -1,34 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { UsageQuery } from '../core/plan';
 import { redactSecrets } from '../core/redact';
 import { MalformedPageError, parseUsagePage, type UsageBucket, type UsagePage } from '../core/usage-page';
-import { AuthError, PaginationError, UsageApiError } from '../errors';
+import { PaginationError, UsageApiError } from '../errors';
+import { createOpenAiHttp, type UsageApiOptions } from './openai-http';
 
-export interface UsageApiOptions {
-  /** e.g. `https://api.openai.com/v1` */
-  readonly baseUrl: string;
-  readonly adminKey: string;
-  readonly fetch?: typeof fetch;
-  /** Requests in flight at once across all queries. */
-  readonly concurrency?: number;
-  /** Attempts per request, the first included. */
-  readonly maxAttempts?: number;
-  readonly requestTimeoutMs?: number;
-  /** Epoch ms after which no request starts and no retry is scheduled. */
-  readonly deadline?: number;
-  /** Told about every request and retry (for logs). */
-  readonly onEvent?: (event: UsageApiEvent) => void;
-}
-
-export type UsageApiEvent =
-  | { readonly type: 'request'; readonly path: string; readonly attempt: number }
-  | {
-      readonly type: 'retry';
-      readonly path: string;
-      readonly attempt: number;
-      readonly delayMs: number;
-      readonly reason: string;
-    };
+export { MAX_BODY_BYTES, parseRetryAfter, type UsageApiEvent, type UsageApiOptions } from './openai-http';
 
 /** Where pages go as they arrive (the core's UsageTally); it may throw a MalformedPageError. */
 export interface UsageSink {
@@ -52,105 +28,13 @@ export interface UsageApi {
  * in one page, so more pages only come from buckets cut by rows (2,000 projects at 100 a page is 20).
  */
 const PAGES_PER_BUCKET_ALLOWANCE = 20;
-/** The largest body we read, after decompression: a year of hourly buckets at 1,500 projects is far below. */
-export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const MAX_PROJECT_PAGES = 1_000;
 const PROJECTS_PAGE_SIZE = 100;
-/** Backoff: full jitter under 250 ms · 2^(attempt-1), capped at 8 s. */
-const BASE_DELAY_MS = 250;
-const MAX_DELAY_MS = 8_000;
-
-class RetryableError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
 /** A client for the organization usage API that never logs, throws or returns the admin key. */
 export function createUsageApi(options: UsageApiOptions): UsageApi {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
   const concurrency = options.concurrency ?? 8;
-  const maxAttempts = options.maxAttempts ?? 5;
-  const requestTimeoutMs = options.requestTimeoutMs ?? 20_000;
-  const emit = options.onEvent ?? (() => {});
-  const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
-  const headers = { Authorization: `Bearer ${options.adminKey}`, Accept: 'application/json' };
-
-  /** `cancel` stops the request and its retries, e.g. once another query has failed the run. */
-  async function getJson(path: string, params: URLSearchParams, cancel?: AbortSignal): Promise<unknown> {
-    const url = `${options.baseUrl}${path}?${params}`;
-    let lastReason = '';
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      cancel?.throwIfAborted();
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      emit({ type: 'request', path, attempt });
-      try {
-        return await requestOnce(url, Math.min(requestTimeoutMs, remaining), cancel);
-      } catch (error) {
-        if (!(error instanceof RetryableError)) throw error;
-        lastReason = error.message;
-        if (attempt === maxAttempts) break;
-        // Full jitter spreads retries of concurrent chunks; Retry-After, when given, is a floor.
-        const backoff = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
-        const delayMs = Math.max(backoff, error.retryAfterMs ?? 0);
-        if (Date.now() + delayMs >= deadline) {
-          // Waiting past the deadline would only fail later: say when a new run can succeed.
-          lastReason +=
-            error.retryAfterMs === undefined
-              ? '; no time left to retry before the deadline'
-              : `; the API asked to wait until ${new Date(Date.now() + error.retryAfterMs).toISOString()}, past this run's deadline: try again after then`;
-          break;
-        }
-        emit({ type: 'retry', path, attempt, delayMs: Math.round(delayMs), reason: error.message });
-        await sleep(delayMs, undefined, { signal: cancel });
-      }
-    }
-    throw new UsageApiError(`GET ${path} failed: ${lastReason || 'no time left before the deadline'}`);
-  }
-
-  async function requestOnce(url: string, timeoutMs: number, cancel?: AbortSignal): Promise<unknown> {
-    let response: Response;
-    let text: string;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    try {
-      response = await fetchImpl(url, {
-        headers,
-        signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout,
-      });
-      text = await readCapped(response, MAX_BODY_BYTES);
-    } catch (error) {
-      if (cancel?.aborted) throw cancel.reason;
-      if (error instanceof UsageApiError) throw error;
-      const name = error instanceof Error ? error.name : 'Error';
-      const reason =
-        name === 'TimeoutError' || name === 'AbortError'
-          ? `timed out after ${timeoutMs} ms`
-          : networkReason(error);
-      throw new RetryableError(reason);
-    }
-    if (response.status === 401 || response.status === 403) throw new AuthError(response.status);
-    if (response.status === 429 || response.status === 408 || response.status >= 500) {
-      throw new RetryableError(
-        `HTTP ${response.status}`,
-        parseRetryAfter(response.headers.get('retry-after')),
-      );
-    }
-    if (!response.ok) {
-      throw new UsageApiError(
-        `the usage API answered HTTP ${response.status}: ${apiErrorMessage(text, options.adminKey)}`,
-      );
-    }
-    try {
-      return JSON.parse(text);
-    } catch {
-      const kind = (response.headers.get('content-type') ?? 'unknown type').split(';')[0];
-      throw new RetryableError(`HTTP ${response.status} with a body that is not JSON (${kind})`);
-    }
-  }
+  const http = createOpenAiHttp(options);
+  const getJson = http.getJson;
 
   async function* pagesOf(query: UsageQuery, cancel: AbortSignal): AsyncGenerator<UsagePage> {
     const maxPages = query.limit * PAGES_PER_BUCKET_ALLOWANCE;
@@ -276,52 +160,4 @@ async function runWithConcurrency<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** Retry-After as delta-seconds or an HTTP date, in ms; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function networkReason(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = (cause as { code?: unknown })?.code;
-  return `network error${typeof code === 'string' ? ` (${code})` : ''}`;
-}
-
-/** The API's own error message, short and redacted: a proxy may echo the Authorization header into it. */
-function apiErrorMessage(text: string, adminKey: string): string {
-  try {
-    const message = (JSON.parse(text) as { error?: { message?: unknown } })?.error?.message;
-    if (typeof message === 'string') return redactSecrets(message, [adminKey]).slice(0, 300);
-  } catch {
-    // not JSON: fall through
-  }
-  return 'no error message';
-}
-
-/** The body as text, refused once it passes `limit` bytes (decompressed), before it is all in memory. */
-async function readCapped(response: Response, limit: number): Promise<string> {
-  const tooLarge = () =>
-    new UsageApiError(`the usage API sent a body over ${limit / 1024 / 1024} MiB; refusing to read it`);
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > limit) {
-    await response.body?.cancel();
-    throw tooLarge();
-  }
-  if (!response.body) return '';
-  const decoder = new TextDecoder();
-  let text = '';
-  let bytes = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    bytes += chunk.byteLength;
-    // Leaving the loop by throwing cancels the stream: the rest is never downloaded.
-    if (bytes > limit) throw tooLarge();
-    text += decoder.decode(chunk, { stream: true });
-  }
-  return text + decoder.decode();
 }
