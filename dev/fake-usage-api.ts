@@ -507,8 +507,8 @@ function json(
 const bombs = new Map<number, Buffer>();
 /** A gzip body inflating to `bytes`, made once: compressing 40 MiB would stall this server mid-test. */
 function gzipBomb(bytes: number): Buffer {
-  let bomb = bombs.get(bytes);
-  if (!bomb) bombs.set(bytes, (bomb = gzipSync(Buffer.alloc(bytes, 0x20))));
+  const bomb = bombs.get(bytes) ?? gzipSync(Buffer.alloc(bytes, 0x20));
+  bombs.set(bytes, bomb);
   return bomb;
 }
 
