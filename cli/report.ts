@@ -12,7 +12,12 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { createAdminKeySource } from '../functions/report/adapters/admin-key';
 import { createMailer } from '../functions/report/adapters/mailer';
 import { createUsageApi } from '../functions/report/adapters/usage-api';
-import { checkBaseUrl, DEFAULT_BASE_URL, DEFAULT_CONCURRENCY } from '../functions/report/config';
+import {
+  checkBaseUrl,
+  DEFAULT_BASE_URL,
+  DEFAULT_CONCURRENCY,
+  thresholdsFrom,
+} from '../functions/report/config';
 import { isEmailAddress, parseEvent } from '../functions/report/core/event';
 import { digestMessage, renderDigest } from '../functions/report/core/render';
 import {
@@ -93,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) return usageError(error.message);
     throw error;
   }
-  const { request, keySource, baseUrl, concurrency, sender, timeoutMs } = prepared;
+  const { request, keySource, baseUrl, concurrency, sender, timeoutMs, thresholds } = prepared;
   const deadline = Date.now() + timeoutMs;
   let adminKey: string | undefined;
   try {
@@ -104,10 +109,22 @@ async function main(argv: string[]): Promise<number> {
       if (process.stderr.isTTY && total > 2)
         process.stderr.write(`\rfetching usage: ${done}/${total} requests${done === total ? '\n' : ''}`);
     };
-    const { result, trend } = await computeReport(request, usageApi, stderrLogger, showProgress);
-    const digest = renderDigest(result, request.timeZone, trend);
+    const { result, trend, costUnavailable } = await computeReport(
+      request,
+      usageApi,
+      stderrLogger,
+      showProgress,
+      thresholds,
+    );
+    const notes = {
+      ...(costUnavailable ? { costUnavailable } : {}),
+      ...(thresholds.alertCostUsd === undefined ? {} : { alertCostUsd: thresholds.alertCostUsd }),
+    };
+    const digest = renderDigest(result, request.timeZone, trend, notes);
     process.stdout.write(
-      values.json ? `${JSON.stringify(result, null, 2)}\n` : formatTable(result, request.timeZone, trend),
+      values.json
+        ? `${JSON.stringify(result, null, 2)}\n`
+        : formatTable(result, request.timeZone, trend, notes),
     );
     if (values.html) await writeFile(values.html, digest.html);
     if (values.send && sender) {
@@ -218,6 +235,7 @@ function access(values: ReturnType<typeof parse>['values'], env: NodeJS.ProcessE
     throw new UsageError('--send needs --sender ADDR or REPORT_SENDER');
   return {
     keySource,
+    thresholds: thresholdsFrom(env),
     baseUrl: values['base-url']
       ? checkBaseUrl(values['base-url'], '--base-url')
       : checkBaseUrl(env.OPENAI_BASE_URL || DEFAULT_BASE_URL, 'OPENAI_BASE_URL'),

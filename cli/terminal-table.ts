@@ -1,40 +1,80 @@
-import { barLength, describeWindow, displayName, formatShare } from '../functions/report/core/render';
+import { formatUsd } from '../functions/report/core/cost';
+import {
+  barLength,
+  costSummary,
+  type DigestNotes,
+  describeWindow,
+  displayName,
+  formatShare,
+  unusualText,
+  weekChange,
+  weekdayOf,
+} from '../functions/report/core/render';
 import type { ReportResult, Trend } from '../functions/report/core/report';
 import { neutralizeText } from '../functions/report/core/text';
 
 const BAR = 24;
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** A plain-text table of a report for a terminal: name, id, sessions, share, a bar and the trend. */
-export function formatTable(result: ReportResult, timeZone: string, trend?: Trend, limit = 40): string {
+/**
+ * A plain-text table of a report for a terminal: what is unusual first, then name, id, sessions,
+ * share, cost, a bar and the trend against the same weekday last week and the 7-day mean.
+ */
+export function formatTable(
+  result: ReportResult,
+  timeZone: string,
+  trend?: Trend,
+  notes: DigestNotes = {},
+  limit = 40,
+): string {
   const top = result.projects[0]?.num_sessions ?? 0;
+  const hasCost = result.total_cost_usd !== null;
+  const weekday = weekdayOf(result.start_time, timeZone);
   const rows = result.projects.slice(0, limit).map((p, i) => {
     const t = trend?.projects[i];
-    const delta = t ? p.num_sessions - t.previous_day_sessions : undefined;
     return [
       p.project_id === null ? '(unattributed)' : displayName(p),
       p.project_id === null ? '—' : neutralizeText(p.project_id),
       count(p.num_sessions),
       formatShare(p.num_sessions, result.total_sessions),
+      hasCost ? formatUsd(p.cost_usd ?? 0) : '',
       '█'.repeat(barLength(p.num_sessions, top, BAR)),
-      t
-        ? `${delta && delta > 0 ? '+' : ''}${count(delta ?? 0)} / avg ${count(t.seven_day_mean_sessions)}`
-        : '',
+      t ? `${weekChange(t, p.num_sessions)} / avg ${count(t.seven_day_mean_sessions)}` : '',
     ];
   });
-  const header = ['Project', 'ID', 'Sessions', 'Share', '', trend ? 'vs prev. day / 7-day avg' : ''];
+  const header = [
+    'Project',
+    'ID',
+    'Sessions',
+    'Share',
+    hasCost ? 'Cost' : '',
+    '',
+    trend ? `vs last ${weekday} / 7-day avg` : '',
+  ];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const right = new Set([2, 3, 4]);
   const line = (cells: string[]) =>
     cells
-      .map((cell, c) => (c === 2 || c === 3 ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0)))
+      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0)))
+      .filter((_, c) => (widths[c] ?? 0) > 0)
       .join('  ')
       .trimEnd();
   const period = describeWindow({ start: result.start_time, end: result.end_time }, timeZone);
+  const names = new Map(result.projects.map((p) => [p.project_id, displayName(p)]));
+  const unusual = result.unusual ?? [];
   const out = [
     `Code interpreter sessions ${period} (${timeZone}): ${count(result.total_sessions)}`,
+    costSummary(result, timeZone, notes),
     ...(trend
       ? [
-          `previous day ${count(trend.previous_day_sessions)}, 7-day average ${count(trend.seven_day_mean_sessions)}`,
+          `last ${weekday} ${count(trend.same_weekday_sessions)}, 7-day average ${count(trend.seven_day_mean_sessions)}`,
+        ]
+      : []),
+    ...(unusual.length
+      ? [
+          '',
+          `⚠ ${unusual.length} unusual:`,
+          ...unusual.map((u) => `  ${names.get(u.project_id) ?? 'unattributed'}: ${unusualText(u, notes)}`),
         ]
       : []),
     '',

@@ -138,3 +138,25 @@ export function expectedCostCents(
   }
   return costs;
 }
+
+/**
+ * The log with `count` more sessions for `project` spread evenly over [from, to): a spike for a
+ * known project, or a new project (added to the list) that had none before.
+ */
+export function withExtraSessions(
+  log: SessionLog,
+  project: SampleProject,
+  window: { from: number; to: number },
+  count: number,
+): SessionLog {
+  const extra = Float64Array.from(
+    { length: count },
+    (_, i) => window.from + ((i + 0.5) * (window.to - window.from)) / count,
+  );
+  const before = log.sessions.get(project.id) ?? new Float64Array();
+  const merged = Float64Array.from([...before, ...extra]).sort();
+  const sessions = new Map(log.sessions);
+  sessions.set(project.id, merged);
+  const projects = log.projects.some((p) => p.id === project.id) ? log.projects : [...log.projects, project];
+  return { projects, sessions };
+}

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     timeZone: process.env.REPORT_TIMEZONE || 'Europe/Berlin',
     latencyMs: 40,
   });
-  const { result, trend, digest, request } = sample;
+  const { result, trend, notes, digest, request } = sample;
   await mkdir(OUT_DIR, { recursive: true });
   await Promise.all([
     writeFile(join(OUT_DIR, 'report.html'), digest.html),
@@ -25,9 +25,9 @@ async function main(): Promise<void> {
     writeFile(join(OUT_DIR, 'report.csv'), renderCsv(result, trend)),
   ]);
   console.log('usage-digest demo: the daily report for yesterday, against built-in sample data\n');
-  console.log(formatTable(result, request.timeZone, trend));
+  console.log(formatTable(result, request.timeZone, trend, notes));
   console.log(
-    `${sample.requests} requests to the sample API (${sample.usageRequests} for usage, the rest for project names), ${Math.round(sample.elapsedMs)} ms`,
+    `${sample.requests} requests to the sample API (${sample.usageRequests} for usage, the rest for cost and project names, all at once), ${Math.round(sample.elapsedMs)} ms`,
   );
   console.log(`Email subject: ${digest.subject}`);
   console.log(`Wrote ${OUT_DIR}/report.html, ${OUT_DIR}/report.txt and ${OUT_DIR}/report.csv`);

@@ -1,5 +1,6 @@
 import { isEmailAddress, parseAllowedDomains, parseRecipients } from './core/event';
 import { isValidTimeZone } from './core/local-time';
+import { DEFAULT_THRESHOLDS, type UnusualThresholds } from './core/unusual';
 import { ConfigError } from './errors';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -21,6 +22,10 @@ export interface ReportConfig {
   readonly requestTimeoutMs: number;
   /** Domains (lower case) a manual invoke may mail; the configured recipients' domains unless set. */
   readonly allowedRecipientDomains: readonly string[];
+  /** When a project's day is unusual (UNUSUAL_FACTOR, UNUSUAL_MIN_SESSIONS, ALERT_COST_USD). */
+  readonly thresholds: UnusualThresholds;
+  /** QUIET=true: the daily digest goes out only on days with something unusual. */
+  readonly quiet: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -49,6 +54,8 @@ export function loadConfig(env: Env = process.env): ReportConfig {
     parseAllowedDomains(optional(env, 'ALLOWED_RECIPIENT_DOMAINS'), recipients, 'ALLOWED_RECIPIENT_DOMAINS'),
   );
   return Object.freeze({
+    thresholds: Object.freeze(thresholdsFrom(env)),
+    quiet: flagFrom(env, 'QUIET'),
     secretId: required(env, 'ADMIN_KEY_SECRET_ID'),
     sender,
     recipients: Object.freeze(recipients),
@@ -59,6 +66,31 @@ export function loadConfig(env: Env = process.env): ReportConfig {
     requestTimeoutMs,
     ...(idempotencyTable ? { idempotencyTable } : {}),
   });
+}
+
+/** UNUSUAL_FACTOR, UNUSUAL_MIN_SESSIONS and ALERT_COST_USD, checked; shared by the function and the CLI. */
+export function thresholdsFrom(env: Env): UnusualThresholds {
+  const factor = Number(optional(env, 'UNUSUAL_FACTOR') ?? DEFAULT_THRESHOLDS.factor);
+  if (!Number.isFinite(factor) || factor <= 1) {
+    throw new ConfigError('UNUSUAL_FACTOR: must be a number above 1 (times the 7-day mean)');
+  }
+  const minSessions = Number(optional(env, 'UNUSUAL_MIN_SESSIONS') ?? DEFAULT_THRESHOLDS.minSessions);
+  if (!Number.isInteger(minSessions) || minSessions < 1) {
+    throw new ConfigError('UNUSUAL_MIN_SESSIONS: must be a whole number of sessions, at least 1');
+  }
+  const alert = optional(env, 'ALERT_COST_USD');
+  const alertCostUsd = alert === undefined ? undefined : Number(alert);
+  if (alertCostUsd !== undefined && !(Number.isFinite(alertCostUsd) && alertCostUsd > 0)) {
+    throw new ConfigError('ALERT_COST_USD: must be a positive number of US dollars');
+  }
+  return { factor, minSessions, ...(alertCostUsd === undefined ? {} : { alertCostUsd }) };
+}
+
+function flagFrom(env: Env, name: string): boolean {
+  const value = optional(env, name)?.toLowerCase();
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError(`${name}: must be true or false`);
 }
 
 function recipientsFrom(env: Env): string[] {

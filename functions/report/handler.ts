@@ -81,17 +81,22 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
           }
         },
       });
-      const computed = await computeReport(request, usageApi, logger);
+      const computed = await computeReport(request, usageApi, logger, undefined, config.thresholds);
       const { result } = computed;
       logger.info('report computed', {
         total_sessions: result.total_sessions,
+        total_cost_usd: result.total_cost_usd,
         projects: result.projects.length,
+        unusual: result.unusual?.length,
         queries: computed.queries,
         requests,
         retries,
         fetch_ms: elapsed(),
       });
-      if (!request.dryRun) await deliver(request, computed, config, context, deps);
+      // QUIET: an ordinary day sends nothing; the result still says what was computed.
+      const quietDay = config.quiet && request.kind === 'daily' && result.unusual?.length === 0;
+      if (quietDay) logger.info('quiet: nothing unusual', { window: request.window });
+      else if (!request.dryRun) await deliver(request, computed, config, context, deps);
       logger.info('report done', { duration_ms: elapsed() });
       return result;
     } catch (error) {
@@ -110,7 +115,10 @@ async function deliver(
   context: Context,
   deps: HandlerDeps,
 ): Promise<void> {
-  const digest = renderDigest(computed.result, request.timeZone, computed.trend);
+  const digest = renderDigest(computed.result, request.timeZone, computed.trend, {
+    ...(computed.costUnavailable ? { costUnavailable: computed.costUnavailable } : {}),
+    ...(config.thresholds.alertCostUsd === undefined ? {} : { alertCostUsd: config.thresholds.alertCostUsd }),
+  });
   const mailer = deps.mailer(config.sender);
   const send = () => mailer.send(digestMessage(digest, request.recipients));
   const key = deliveryKey(request);

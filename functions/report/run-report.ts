@@ -1,8 +1,10 @@
 import type { UsageApi } from './adapters/usage-api';
 import { UsageTally } from './core/aggregate';
+import { costWindowOf } from './core/cost';
 import type { ReportRequest } from './core/event';
 import { planQueries } from './core/plan';
-import { buildReport, buildTrend, type ReportResult, type Trend } from './core/report';
+import { buildReport, buildTrend, meanOf, type ReportResult, type Trend } from './core/report';
+import { DEFAULT_THRESHOLDS, findUnusual, type UnusualThresholds } from './core/unusual';
 import { errorSummary } from './errors';
 
 export interface ReportLogger {
@@ -15,6 +17,8 @@ export interface ComputedReport {
   readonly trend?: Trend;
   /** Usage queries planned (pages and retries come on top). */
   readonly queries: number;
+  /** Why cost is missing from the report, in a sentence, when it is. */
+  readonly costUnavailable?: string;
 }
 
 /** For terminals: warnings, with their reason, on stderr; nothing else. */
@@ -35,25 +39,62 @@ export async function computeReport(
   usageApi: UsageApi,
   logger: ReportLogger,
   onProgress?: (done: number, total: number) => void,
+  thresholds: UnusualThresholds = DEFAULT_THRESHOLDS,
 ): Promise<ComputedReport> {
   const windows = [...request.trendWindows, request.window];
   const { queries, segments } = planQueries(windows, request.projectIds);
+  const costWindow = costWindowOf(request.window, request.timeZone);
   logger.info('usage plan', {
     window: request.window,
     time_zone: request.timeZone,
     windows: windows.length,
     queries: queries.length,
     buckets: queries.reduce((sum, q) => sum + q.limit, 0),
+    cost_window: { start: costWindow.start, end: costWindow.end },
   });
+  // Names and cost run alongside the usage queries: neither adds a round trip, and neither fails
+  // the digest (it goes out with ids, or with "cost unavailable" and why).
   const names = usageApi.listProjectNames().catch((error: unknown) => {
     logger.warn('project names unavailable; the report shows project ids', { error: errorSummary(error) });
     return new Map<string, string>();
+  });
+  let costUnavailable: string | undefined;
+  const costs = usageApi.fetchCosts(costWindow, request.projectIds).catch((error: unknown) => {
+    costUnavailable = errorSummary(error).message;
+    logger.warn('cost unavailable; the report shows sessions only', { error: errorSummary(error) });
+    return null;
   });
   const tally = new UsageTally(segments, windows.length);
   await usageApi.fetchUsage(queries, tally, onProgress);
   const totals = tally.windowTotals();
   const dayTotals = totals.at(-1) ?? new Map();
-  const result = buildReport({ window: request.window, totals: dayTotals, names: await names });
-  const trend = request.kind === 'daily' ? buildTrend(result.projects, totals.slice(0, -1)) : undefined;
-  return { result, ...(trend ? { trend } : {}), queries: queries.length };
+  const history = totals.slice(0, -1);
+  const report = buildReport({
+    window: request.window,
+    totals: dayTotals,
+    names: await names,
+    costs: { window: costWindow, perProject: await costs },
+  });
+  const daily = request.kind === 'daily';
+  const result: ReportResult = daily
+    ? {
+        ...report,
+        unusual: findUnusual(
+          report.projects.map((row) => ({
+            project_id: row.project_id,
+            num_sessions: row.num_sessions,
+            mean_7d: meanOf(row.project_id, history),
+            cost_usd: row.cost_usd ?? null,
+          })),
+          thresholds,
+        ),
+      }
+    : report;
+  const trend = daily ? buildTrend(result.projects, history) : undefined;
+  return {
+    result,
+    ...(trend ? { trend } : {}),
+    queries: queries.length,
+    ...(costUnavailable ? { costUnavailable } : {}),
+  };
 }

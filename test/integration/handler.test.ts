@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localDayWindow } from '../../functions/report/core/local-time';
 import {
   ADMIN_KEY,
+  expectedCostUsd,
   expectedRows,
   expectedTotal,
   Harness,
@@ -10,6 +11,8 @@ import {
   SAMPLE_LOG,
   SENDER,
   scheduledEvent,
+  usd,
+  utcDay,
 } from '../support/harness';
 import type { StoredEmail } from '../support/local-aws';
 
@@ -56,7 +59,7 @@ describe('Handler: scheduled daily report', () => {
     expect(email?.from).toBe(SENDER);
     expect(recipientsOf(email)).toEqual(RECIPIENTS);
     expect(email?.subject).toBe(
-      `Code interpreter sessions 2026-11-22 (Europe/Berlin): ${result.total_sessions.toLocaleString('en-US')}`,
+      `Code interpreter sessions 2026-11-22 (Europe/Berlin): ${result.total_sessions.toLocaleString('en-US')} · ${usd(expectedCostUsd(utcDay('2026-11-22').start, utcDay('2026-11-22').end))}`,
     );
     expect(email?.body.text).toContain('unattributed');
     expect(email?.body.html).toContain('Legal &lt;Review&gt;');
@@ -134,10 +137,10 @@ describe('Handler: scheduled daily report', () => {
     const mean = Math.round((history.reduce((sum, date) => sum + total(date), 0) / 7) * 10) / 10;
     const [email] = await harness.ses.emails();
     expect(email?.subject).toBe(
-      `Code interpreter sessions 2026-11-22 (Asia/Kolkata): ${total('2026-11-22').toLocaleString('en-US')}`,
+      `Code interpreter sessions 2026-11-22 (Asia/Kolkata): ${total('2026-11-22').toLocaleString('en-US')} · ${usd(expectedCostUsd(utcDay('2026-11-22').start, utcDay('2026-11-22').end))}`,
     );
     expect(email?.body.text).toContain(
-      `Previous day: ${total('2026-11-21').toLocaleString('en-US')}; 7-day average: ${mean.toLocaleString('en-US')}`,
+      `Last Sun: ${total('2026-11-15').toLocaleString('en-US')}; 7-day average: ${mean.toLocaleString('en-US')}`,
     );
     // Two hourly queries across the eight days, nine minute queries at the eight midnights' edges.
     expect(harness.usageApi.usageRequests()).toHaveLength(11);
@@ -229,9 +232,9 @@ describe('Handler: the admin key', () => {
     expect(error.message).toContain(
       'the OpenAI admin key was rejected (401): the usage API takes only an organization admin key',
     );
-    // The two planned usage queries and the projects list, each asked once: no retries.
-    expect(harness.usageApi.requests.map((r) => r.status)).toEqual([401, 401, 401]);
-    expect(new Set(harness.usageApi.requests.map((r) => `${r.path}?${r.params}`)).size).toBe(3);
+    // The two planned usage queries, the projects list and the costs query, each asked once: no retries.
+    expect(harness.usageApi.requests.map((r) => r.status)).toEqual([401, 401, 401, 401]);
+    expect(new Set(harness.usageApi.requests.map((r) => `${r.path}?${r.params}`)).size).toBe(4);
     expect(await harness.ses.emails()).toHaveLength(0);
     expect(harness.logs()).not.toContain('sk-admin-REVOKED-key-value-42');
     expect(harness.logs()).not.toContain(ADMIN_KEY);
@@ -297,7 +300,7 @@ describe('Handler: the admin key', () => {
       total_sessions: result.total_sessions,
       projects: result.projects.length,
       queries: 2,
-      requests: 4,
+      requests: 5,
       retries: 1,
       fetch_ms: expect.any(Number),
     });

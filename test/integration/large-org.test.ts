@@ -49,9 +49,17 @@ describe('An organization with 1,600 projects', () => {
       { start_time: day.start, end_time: day.end },
       lambdaContext(),
     );
-    expect(result).toEqual({ start_time: day.start, end_time: day.end, total_sessions: 0, projects: [] });
+    expect(result).toEqual({
+      start_time: day.start,
+      end_time: day.end,
+      total_sessions: 0,
+      total_cost_usd: 0,
+      cost_start_time: day.start,
+      cost_end_time: day.end,
+      projects: [],
+    });
     const [email] = await harness.ses.emails();
-    expect(email?.subject).toBe('Code interpreter sessions 2026-11-16 (UTC): 0');
+    expect(email?.subject).toBe('Code interpreter sessions 2026-11-16 (UTC): 0 · $0.00');
     expect(email?.body.text).toContain('No code interpreter sessions in this period.');
   });
 });

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { FakeUsageApi, type FakeUsageApiOptions } from '../../dev/fake-usage-api';
-import { generateSessionLog, type SessionLog } from '../../dev/sample-usage';
+import { expectedCostCents, generateSessionLog, type SessionLog } from '../../dev/sample-usage';
 import {
   defaultDeps,
   type HandlerDeps,
@@ -141,6 +141,24 @@ export function expectedRows(start: number, end: number, projectIds?: readonly s
 }
 
 /** The sample log's exact total over `[start, end)`. */
+/** The sample's exact code interpreter cost (USD) over whole UTC days `[start, end)`. */
+export function expectedCostUsd(start: number, end: number, projectIds?: readonly string[]): number {
+  const cents = [...expectedCostCents(SAMPLE_LOG, start, end, projectIds).values()].reduce(
+    (a, b) => a + b,
+    0,
+  );
+  return cents / 100;
+}
+
+/** `$6.39`, as the email shows dollars. */
+export const usd = (value: number) => `$${value.toFixed(2)}`;
+
+/** The UTC day of a date, as Unix seconds: the cost window of that local date. */
+export const utcDay = (date: string) => {
+  const start = Date.parse(`${date}T00:00:00Z`) / 1000;
+  return { start, end: start + 86_400 };
+};
+
 export function expectedTotal(start: number, end: number, projectIds?: readonly string[]): number {
   return expectedRows(start, end, projectIds).reduce((sum, row) => sum + row.num_sessions, 0);
 }

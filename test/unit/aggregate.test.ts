@@ -148,22 +148,67 @@ describe('Function: buildReport', () => {
       start_time: 0,
       end_time: 86_400,
       total_sessions: 17,
+      total_cost_usd: null,
       projects: [
-        { project_id: 'proj_a', project_name: 'Alpha', num_sessions: 9 },
-        { project_id: 'proj_b', num_sessions: 4 },
-        { project_id: null, num_sessions: 4 },
+        { project_id: 'proj_a', project_name: 'Alpha', num_sessions: 9, cost_usd: null },
+        { project_id: 'proj_b', num_sessions: 4, cost_usd: null },
+        { project_id: null, num_sessions: 4, cost_usd: null },
       ],
     });
   });
 
-  it('derives the previous day and the seven-day mean per project', () => {
+  it('compares with the same weekday a week before (the oldest history day) and the seven-day mean', () => {
     const report = buildReport({ window: day(7), totals: new Map([['a', 10]]), names: new Map() });
     const history = Array.from({ length: 7 }, (_, i) => new Map<string | null, number>([['a', i + 1]]));
     expect(buildTrend(report.projects, history)).toEqual({
-      previous_day_sessions: 7,
+      same_weekday_sessions: 1,
       seven_day_mean_sessions: 4,
-      projects: [{ project_id: 'a', previous_day_sessions: 7, seven_day_mean_sessions: 4 }],
+      projects: [{ project_id: 'a', same_weekday_sessions: 1, seven_day_mean_sessions: 4 }],
     });
+  });
+
+  it('gives cost per project, a row to a project with cost and no sessions, and the cost window', () => {
+    const report = buildReport({
+      window: day(0),
+      totals: new Map<string | null, number>([
+        ['a', 5],
+        [null, 2],
+      ]),
+      names: new Map(),
+      costs: {
+        window: { start: 0, end: 86_400 },
+        perProject: new Map<string | null, number>([
+          ['a', 1.25],
+          ['billed-only', 0.4],
+          [null, 0.1],
+        ]),
+      },
+    });
+    expect(report).toEqual({
+      start_time: 0,
+      end_time: 86_400,
+      total_sessions: 7,
+      total_cost_usd: 1.75,
+      cost_start_time: 0,
+      cost_end_time: 86_400,
+      projects: [
+        { project_id: 'a', num_sessions: 5, cost_usd: 1.25 },
+        { project_id: null, num_sessions: 2, cost_usd: 0.1 },
+        { project_id: 'billed-only', num_sessions: 0, cost_usd: 0.4 },
+      ],
+    });
+  });
+
+  it('says cost is unavailable (null, no cost window) rather than zero', () => {
+    const report = buildReport({
+      window: day(0),
+      totals: new Map([['a', 5]]),
+      names: new Map(),
+      costs: { window: { start: 0, end: 86_400 }, perProject: null },
+    });
+    expect(report.total_cost_usd).toBeNull();
+    expect(report).not.toHaveProperty('cost_start_time');
+    expect(report.projects).toEqual([{ project_id: 'a', num_sessions: 5, cost_usd: null }]);
   });
 });
 
@@ -231,10 +276,10 @@ describe('Function: buildReport, at its edges', () => {
     ]);
     const report = buildReport({ window: day(0), totals, names: new Map([['proj_c', 'Gamma']]) });
     expect(report.projects).toStrictEqual([
-      { project_id: 'proj_a', num_sessions: 4 },
-      { project_id: 'proj_b', num_sessions: 4 },
-      { project_id: 'proj_c', project_name: 'Gamma', num_sessions: 4 },
-      { project_id: null, num_sessions: 4 },
+      { project_id: 'proj_a', num_sessions: 4, cost_usd: null },
+      { project_id: 'proj_b', num_sessions: 4, cost_usd: null },
+      { project_id: 'proj_c', project_name: 'Gamma', num_sessions: 4, cost_usd: null },
+      { project_id: null, num_sessions: 4, cost_usd: null },
     ]);
   });
 

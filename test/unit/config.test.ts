@@ -21,8 +21,34 @@ describe('Function: loadConfig', () => {
       concurrency: 8,
       requestTimeoutMs: 20_000,
       allowedRecipientDomains: ['example.com'],
+      thresholds: { factor: 3, minSessions: 50 },
+      quiet: false,
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the unusual thresholds and QUIET', () => {
+    expect(
+      loadConfig({
+        ...ENV,
+        UNUSUAL_FACTOR: '2.5',
+        UNUSUAL_MIN_SESSIONS: '20',
+        ALERT_COST_USD: '12.5',
+        QUIET: 'true',
+      }),
+    ).toMatchObject({ thresholds: { factor: 2.5, minSessions: 20, alertCostUsd: 12.5 }, quiet: true });
+  });
+
+  it.each([
+    [{ UNUSUAL_FACTOR: '1' }, 'UNUSUAL_FACTOR: must be a number above 1'],
+    [{ UNUSUAL_FACTOR: 'x3' }, 'UNUSUAL_FACTOR: must be a number above 1'],
+    [{ UNUSUAL_MIN_SESSIONS: '0' }, 'UNUSUAL_MIN_SESSIONS: must be a whole number of sessions, at least 1'],
+    [{ UNUSUAL_MIN_SESSIONS: '2.5' }, 'UNUSUAL_MIN_SESSIONS: must be a whole number'],
+    [{ ALERT_COST_USD: '-5' }, 'ALERT_COST_USD: must be a positive number of US dollars'],
+    [{ ALERT_COST_USD: 'ten' }, 'ALERT_COST_USD: must be a positive number of US dollars'],
+    [{ QUIET: 'yes' }, 'QUIET: must be true or false'],
+  ])('refuses %j, naming the variable', (extra, message) => {
+    expect(() => loadConfig({ ...ENV, ...extra })).toThrow(message);
   });
 
   it('takes the optional variables', () => {

@@ -18,6 +18,7 @@ const report = (projects: ReportResult['projects']): ReportResult => ({
   start_time: day.start,
   end_time: day.end,
   total_sessions: projects.reduce((sum, p) => sum + p.num_sessions, 0),
+  total_cost_usd: null,
   projects,
 });
 
@@ -101,12 +102,14 @@ describe('Function: renderDigest', () => {
   });
 
   it('adds trend columns to a daily report', () => {
-    const digest = renderDigest(report([{ project_id: 'p1', num_sessions: 12 }]), 'UTC', {
-      previous_day_sessions: 10,
+    const digest = renderDigest(report([{ project_id: 'p1', num_sessions: 12 }]), 'Europe/Berlin', {
+      same_weekday_sessions: 10,
       seven_day_mean_sessions: 8.5,
-      projects: [{ project_id: 'p1', previous_day_sessions: 10, seven_day_mean_sessions: 8.5 }],
+      projects: [{ project_id: 'p1', same_weekday_sessions: 10, seven_day_mean_sessions: 8.5 }],
     });
-    expect(digest.text).toContain('▲ +2 vs prev. day, 7-day avg 8.5');
+    // 21 Nov 2026 is a Saturday: compared with the Saturday before, never with Friday.
+    expect(digest.text).toContain('▲ +2 vs last Sat, 7-day avg 8.5');
+    expect(digest.html).toContain('Vs last Sat</th>');
     expect(digest.html).toContain('▲ +2<br>');
     expect(digest.html).toContain('avg 8.5</span>');
   });
@@ -251,21 +254,39 @@ describe('The rendered digest, whole', () => {
     })),
     { project_id: null, num_sessions: 1 },
   ];
-  const result = report(projects);
+  const costed = projects.map((p, i) => ({
+    ...p,
+    cost_usd: Math.round(p.num_sessions * (7 + (i % 4))) / 100,
+  }));
+  const cost = {
+    start: Date.parse('2026-11-21T00:00:00Z') / 1000,
+    end: Date.parse('2026-11-22T00:00:00Z') / 1000,
+  };
+  const result: ReportResult = {
+    ...report(costed),
+    total_cost_usd: Math.round(costed.reduce((sum, p) => sum + p.cost_usd, 0) * 100) / 100,
+    cost_start_time: cost.start,
+    cost_end_time: cost.end,
+    unusual: [
+      { project_id: 'proj_00', reason: 'spike', num_sessions: 120, mean_7d: 30, cost_usd: 8.4 },
+      { project_id: null, reason: 'new', num_sessions: 1, mean_7d: 0, cost_usd: 0.07 },
+      { project_id: 'proj_02', reason: 'cost', num_sessions: 112, mean_7d: 100, cost_usd: 10.08 },
+    ],
+  };
   const trend = {
-    previous_day_sessions: result.total_sessions - 5,
+    same_weekday_sessions: result.total_sessions - 5,
     seven_day_mean_sessions: 1_234.5,
     projects: projects.map((p, i) => ({
       project_id: p.project_id,
-      previous_day_sessions: Math.max(0, p.num_sessions + ((i % 3) - 1) * 2),
+      same_weekday_sessions: Math.max(0, p.num_sessions + ((i % 3) - 1) * 2),
       seven_day_mean_sessions: p.num_sessions / 2,
     })),
   };
-  const digest = renderDigest(result, 'Europe/Berlin', trend);
+  const digest = renderDigest(result, 'Europe/Berlin', trend, { alertCostUsd: 10 });
 
   it('reads as this text, HTML and CSV', async () => {
     expect(digest.subject).toBe(
-      `Code interpreter sessions 2026-11-21 (Europe/Berlin): ${result.total_sessions.toLocaleString('en-US')}`,
+      `⚠ 3 unusual · Code interpreter sessions 2026-11-21 (Europe/Berlin): ${result.total_sessions.toLocaleString('en-US')} · $${result.total_cost_usd?.toFixed(2)}`,
     );
     await expect(digest.text).toMatchFileSnapshot('./__snapshots__/digest.txt');
     await expect(digest.html).toMatchFileSnapshot('./__snapshots__/digest.html');
@@ -274,7 +295,9 @@ describe('The rendered digest, whole', () => {
 
   it('keeps the plain text within 78 characters a line, names aside, for any mail client', () => {
     const names = new Set(result.projects.map((p) => `${p.project_name ?? p.project_id} (${p.project_id})`));
-    const long = digest.text.split('\n').filter((line) => [...line].length > 78 && !names.has(line));
+    const long = digest.text
+      .split('\n')
+      .filter((line) => [...line].length > 78 && !names.has(line.replace(/^- /, '')));
     expect(long).toEqual([]);
   });
 
@@ -302,15 +325,15 @@ describe('The rendered digest, whole', () => {
     await expect(range.text).toMatchFileSnapshot('./__snapshots__/range.txt');
     await expect(range.html).toMatchFileSnapshot('./__snapshots__/range.html');
     expect(renderCsv(report(projects.slice(0, 2)))).toBe(
-      'project_id,project_name,num_sessions,share_percent\r\nproj_00,,120,50.85\r\nproj_01,"R&D <North> ""Lab""",116,49.15\r\n',
+      'project_id,project_name,num_sessions,share_percent,cost_usd\r\nproj_00,,120,50.85,\r\nproj_01,"R&D <North> ""Lab""",116,49.15,\r\n',
     );
-    expect(renderCsv(report([]))).toBe('project_id,project_name,num_sessions,share_percent\r\n');
+    expect(renderCsv(report([]))).toBe('project_id,project_name,num_sessions,share_percent,cost_usd\r\n');
   });
 
   it('says zero on an empty day in both bodies, with a zero share', () => {
     const empty = renderDigest(report([]), 'UTC');
     expect(empty.text).toContain(
-      'Total: 0 sessions in 0 project rows\n\nNo code interpreter sessions in this period.',
+      'Total: 0 sessions in 0 project rows\nCost unavailable: the Costs API gave no answer\n\nNo code interpreter sessions in this period.',
     );
     expect(empty.html).toContain('No code interpreter sessions in this period.');
     expect(empty.html).not.toContain(

@@ -1,7 +1,9 @@
+import type { Window } from '../core/local-time';
 import type { UsageQuery } from '../core/plan';
 import { redactSecrets } from '../core/redact';
 import { MalformedPageError, parseUsagePage, type UsageBucket, type UsagePage } from '../core/usage-page';
 import { PaginationError, UsageApiError } from '../errors';
+import { fetchCodeInterpreterCosts } from './costs-api';
 import { createOpenAiHttp, type UsageApiOptions } from './openai-http';
 
 export { MAX_BODY_BYTES, parseRetryAfter, type UsageApiEvent, type UsageApiOptions } from './openai-http';
@@ -21,6 +23,8 @@ export interface UsageApi {
   ): Promise<void>;
   /** Project id → name, archived projects included. */
   listProjectNames(): Promise<Map<string, string>>;
+  /** Code interpreter cost (USD) per project over whole UTC days (null key: unattributed). */
+  fetchCosts(window: Window, projectIds?: readonly string[]): Promise<Map<string | null, number>>;
 }
 
 /**
@@ -98,6 +102,8 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
         throw error;
       }
     },
+
+    fetchCosts: (window, projectIds) => fetchCodeInterpreterCosts(http, window, projectIds),
 
     async listProjectNames() {
       const names = new Map<string, string>();

@@ -1,7 +1,9 @@
+import { formatUsd } from './cost';
 import { localDateOf, startOfLocalDay, type Window } from './local-time';
 import type { OutgoingEmail } from './mime';
 import type { ProjectRow, ProjectTrend, ReportResult, Trend } from './report';
 import { neutralizeText } from './text';
+import type { UnusualProject } from './unusual';
 
 /** Rows shown in the body; past this the email points to the CSV attachment. */
 export const BODY_ROW_LIMIT = 25;
@@ -35,6 +37,7 @@ export function digestMessage(digest: RenderedDigest, to: readonly string[]): Ou
 
 const COUNT_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 const formatCount = (n: number) => COUNT_FORMAT.format(n);
+const sessions = (n: number) => `${formatCount(n)} session${n === 1 ? '' : 's'}`;
 
 /** `2026-11-21`, `2026-11-01 – 2026-11-07`, or date-times when the window is not whole local days. */
 export function describeWindow(window: Window, timeZone: string): string {
@@ -57,15 +60,48 @@ function formatDateTime(epochSeconds: number, timeZone: string): string {
   return `${localDateOf(epochSeconds, timeZone)} ${time.format(new Date(epochSeconds * 1000))}`;
 }
 
+/** What the email says beside the result: why cost is missing, and the cost alert's threshold. */
+export interface DigestNotes {
+  /** Why cost is unavailable (one sentence), when `total_cost_usd` is null. */
+  readonly costUnavailable?: string;
+  /** The ALERT_COST_USD threshold, to say what a cost alert was measured against. */
+  readonly alertCostUsd?: number;
+}
+
 /** The email for a report: subject, plain text and HTML, and a CSV when the project list is long. */
-export function renderDigest(report: ReportResult, timeZone: string, trend?: Trend): RenderedDigest {
+export function renderDigest(
+  report: ReportResult,
+  timeZone: string,
+  trend?: Trend,
+  notes: DigestNotes = {},
+): RenderedDigest {
   const period = describeWindow({ start: report.start_time, end: report.end_time }, timeZone);
-  const subject = `Code interpreter sessions ${period} (${timeZone}): ${formatCount(report.total_sessions)}`;
+  const unusual = report.unusual ?? [];
+  const subject =
+    `${unusual.length ? `⚠ ${unusual.length} unusual · ` : ''}Code interpreter sessions ${period} (${timeZone}): ` +
+    `${formatCount(report.total_sessions)}${report.total_cost_usd === null ? '' : ` · ${formatUsd(report.total_cost_usd)}`}`;
   const rows = bodyRows(report, trend);
   const hidden = report.projects.length - rows.length;
   const hiddenSessions = report.total_sessions - rows.reduce((sum, r) => sum + r.project.num_sessions, 0);
   const top = report.projects[0]?.num_sessions ?? 0;
-  const view: DigestView = { report, trend, period, timeZone, rows, hidden, hiddenSessions, top };
+  const names = new Map(report.projects.map((p) => [p.project_id, displayName(p)]));
+  const view: DigestView = {
+    report,
+    trend,
+    period,
+    timeZone,
+    rows,
+    hidden,
+    hiddenSessions,
+    top,
+    cost: costSummary(report, timeZone, notes),
+    unusual: unusual.map((u) => ({
+      ...u,
+      name: names.get(u.project_id) ?? UNATTRIBUTED,
+      text: unusualText(u, notes),
+    })),
+    weekday: weekdayOf(report.start_time, timeZone),
+  };
   return {
     subject,
     text: renderText(view),
@@ -88,6 +124,47 @@ interface DigestView {
   readonly hidden: number;
   readonly hiddenSessions: number;
   readonly top: number;
+  /** The cost line: the amount and the UTC days it covers, or why it is unavailable. */
+  readonly cost: string;
+  readonly unusual: readonly (UnusualProject & { readonly name: string; readonly text: string })[];
+  /** The report day's weekday (`Thu`), which the trend compares with a week before. */
+  readonly weekday: string;
+}
+
+const UTC_DAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
+
+/**
+ * `$41.10 code interpreter cost`, with the UTC days it covers when the report's zone is not UTC
+ * (the Costs API has only UTC days), or `cost unavailable: why`.
+ */
+export function costSummary(report: ReportResult, timeZone: string, notes: DigestNotes = {}): string {
+  if (report.total_cost_usd === null)
+    return `cost unavailable: ${notes.costUnavailable ?? 'the Costs API gave no answer'}`;
+  const amount = `${formatUsd(report.total_cost_usd)} code interpreter cost`;
+  if (timeZone === 'UTC' || report.cost_start_time === undefined || report.cost_end_time === undefined)
+    return amount;
+  const first = UTC_DAY.format(new Date(report.cost_start_time * 1000));
+  const last = UTC_DAY.format(new Date((report.cost_end_time - 86_400) * 1000));
+  return `${amount} (cost: ${first === last ? `${first}, UTC day` : `${first} – ${last}, UTC days`})`;
+}
+
+/** Why a project is unusual, with its figure and baseline: `412 sessions, 4.1× its 7-day mean of 100.3`. */
+export function unusualText(u: UnusualProject, notes: DigestNotes = {}): string {
+  switch (u.reason) {
+    case 'new':
+      return `new: ${sessions(u.num_sessions)}, none in the 7 days before`;
+    case 'spike':
+      return `spike: ${sessions(u.num_sessions)}, ${(u.num_sessions / u.mean_7d).toFixed(1)}× its 7-day mean of ${formatCount(u.mean_7d)}`;
+    case 'cost':
+      return `cost: ${formatUsd(u.cost_usd ?? 0)} of code interpreter${notes.alertCostUsd === undefined ? '' : ` (alert at ${formatUsd(notes.alertCostUsd)})`}, ${sessions(u.num_sessions)}`;
+  }
+}
+
+/** `Thu`: the weekday of an instant in a zone. */
+export function weekdayOf(epochSeconds: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short' }).format(
+    new Date(epochSeconds * 1000),
+  );
 }
 
 /** The top projects, and the unattributed row wherever it ranks. */
@@ -115,20 +192,20 @@ export function displayName(project: ProjectRow): string {
   return neutralizeText(project.project_name ?? project.project_id);
 }
 
-/** `▲ +12`, `▼ −3` or `= ±0`: today against the previous day. */
-function dayChange(trend: ProjectTrend, today: number): string {
-  const delta = today - trend.previous_day_sessions;
+/** `▲ +12`, `▼ −3` or `= ±0`: today against the same weekday a week before. */
+export function weekChange(trend: Pick<ProjectTrend, 'same_weekday_sessions'>, today: number): string {
+  const delta = today - trend.same_weekday_sessions;
   const arrow = delta > 0 ? '▲' : delta < 0 ? '▼' : '=';
   const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
   return `${arrow} ${sign}${formatCount(Math.abs(delta))}`;
 }
 
-function trendText(trend: ProjectTrend, today: number): string {
-  return `${dayChange(trend, today)} vs prev. day, 7-day avg ${formatCount(trend.seven_day_mean_sessions)}`;
+function trendText(trend: ProjectTrend, today: number, weekday: string): string {
+  return `${weekChange(trend, today)} vs last ${weekday}, 7-day avg ${formatCount(trend.seven_day_mean_sessions)}`;
 }
 
 function trendHtml(trend: ProjectTrend, today: number): string {
-  return `${dayChange(trend, today)}<br><span class="ud-muted" style="font-size:12px;color:#6b7280;">avg ${formatCount(trend.seven_day_mean_sessions)}</span>`;
+  return `${weekChange(trend, today)}<br><span class="ud-muted" style="font-size:12px;color:#6b7280;">avg ${formatCount(trend.seven_day_mean_sessions)}</span>`;
 }
 
 function renderText(view: DigestView): string {
@@ -137,11 +214,21 @@ function renderText(view: DigestView): string {
     `Code interpreter sessions — ${view.period} (${view.timeZone})`,
     '',
     `Total: ${formatCount(report.total_sessions)} sessions in ${formatCount(report.projects.length)} project rows`,
+    capitalize(view.cost),
   ];
   if (dayTrend) {
     lines.push(
-      `Previous day: ${formatCount(dayTrend.previous_day_sessions)}; 7-day average: ${formatCount(dayTrend.seven_day_mean_sessions)}`,
+      `Last ${view.weekday}: ${formatCount(dayTrend.same_weekday_sessions)}; 7-day average: ${formatCount(dayTrend.seven_day_mean_sessions)}`,
     );
+  }
+  if (view.unusual.length) {
+    lines.push('', `⚠ Needs a look (${view.unusual.length}):`);
+    for (const u of view.unusual) {
+      lines.push(
+        `- ${u.name}${u.project_id === null ? '' : ` (${neutralizeText(u.project_id)})`}`,
+        `  ${u.text}`,
+      );
+    }
   }
   lines.push('');
   if (report.projects.length === 0) {
@@ -153,7 +240,8 @@ function renderText(view: DigestView): string {
     lines.push(`${displayName(project)}${id}`);
     lines.push(
       `  ${bar.padEnd(BAR_WIDTH_CHARS)} ${formatCount(project.num_sessions)} · ${formatShare(project.num_sessions, report.total_sessions)}` +
-        (trend ? ` · ${trendText(trend, project.num_sessions)}` : ''),
+        (typeof project.cost_usd === 'number' ? ` · ${formatUsd(project.cost_usd)}` : '') +
+        (trend ? `\n  ${trendText(trend, project.num_sessions, view.weekday)}` : ''),
     );
   }
   if (view.hidden > 0) {
@@ -162,9 +250,11 @@ function renderText(view: DigestView): string {
       `…and ${formatCount(view.hidden)} more projects with ${formatCount(view.hiddenSessions)} sessions: see the attached CSV.`,
     );
   }
-  lines.push('', 'Sent by usage-digest. Figures come from the OpenAI organization usage API.');
+  lines.push('', 'Sent by usage-digest. Figures come from the OpenAI usage and costs APIs.');
   return `${lines.join('\n')}\n`;
 }
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -197,6 +287,7 @@ const STYLE = `<style>
 .ud-muted{color:#9ca3af !important;}
 .ud-cell{border-color:#374151 !important;color:#f3f4f6 !important;}
 .ud-bar{background:#a5b4fc !important;}
+.ud-alert{background:#3b2f0b !important;border-color:#b45309 !important;}
 }
 </style>`;
 
@@ -208,6 +299,7 @@ const STYLE = `<style>
 function renderHtml(view: DigestView): string {
   const { report, trend: dayTrend } = view;
   const hasTrend = Boolean(dayTrend);
+  const hasCost = report.total_cost_usd !== null;
   const rows = view.rows
     .map(({ project, trend }) => {
       const percent = barLength(project.num_sessions, view.top, 100);
@@ -219,7 +311,10 @@ function renderHtml(view: DigestView): string {
       const trendCell = hasTrend
         ? `<td class="ud-cell" style="${CELL}text-align:right;white-space:nowrap;">${trend ? trendHtml(trend, project.num_sessions) : ''}</td>`
         : '';
-      return `<tr><td class="ud-cell" style="${CELL}word-break:break-word;">${name}${bar}</td><td class="ud-cell" style="${CELL}text-align:right;white-space:nowrap;">${formatCount(project.num_sessions)}<br><span class="ud-muted" style="${MUTED}">${formatShare(project.num_sessions, report.total_sessions)}</span></td>${trendCell}</tr>`;
+      const costCell = hasCost
+        ? `<td class="ud-cell" style="${CELL}text-align:right;white-space:nowrap;">${formatUsd(project.cost_usd ?? 0)}</td>`
+        : '';
+      return `<tr><td class="ud-cell" style="${CELL}word-break:break-word;">${name}${bar}</td><td class="ud-cell" style="${CELL}text-align:right;white-space:nowrap;">${formatCount(project.num_sessions)}<br><span class="ud-muted" style="${MUTED}">${formatShare(project.num_sessions, report.total_sessions)}</span></td>${costCell}${trendCell}</tr>`;
     })
     .join('\n');
   const empty =
@@ -230,14 +325,22 @@ function renderHtml(view: DigestView): string {
     view.hidden > 0
       ? `<p class="ud-text" style="${FONT}font-size:13px;color:#374151;">…and ${formatCount(view.hidden)} more projects with ${formatCount(view.hiddenSessions)} sessions: see the attached CSV.</p>`
       : '';
+  const costLine = `<div class="ud-text" style="${FONT}font-size:15px;color:#111827;">${escapeHtml(capitalize(view.cost))}</div>`;
   const trendLine = dayTrend
-    ? `<div class="ud-muted" style="${FONT}font-size:13px;color:#6b7280;">Previous day ${formatCount(dayTrend.previous_day_sessions)} · 7-day average ${formatCount(dayTrend.seven_day_mean_sessions)}</div>`
+    ? `<div class="ud-muted" style="${FONT}font-size:13px;color:#6b7280;">Last ${view.weekday} ${formatCount(dayTrend.same_weekday_sessions)} · 7-day average ${formatCount(dayTrend.seven_day_mean_sessions)}</div>`
+    : '';
+  // What needs a look comes first, before the table: the question a reader asks first.
+  const unusual = view.unusual.length
+    ? `<table class="ud-alert" role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#fffbeb" style="background:#fffbeb;border:1px solid #f59e0b;border-radius:6px;margin:0 0 16px;"><tr><td style="padding:12px;">
+<div class="ud-text" style="${FONT}font-size:14px;font-weight:700;color:#92400e;">⚠ ${view.unusual.length} unusual</div>
+${view.unusual.map((u) => `<div class="ud-text" style="${FONT}font-size:14px;color:#111827;margin-top:6px;"><strong>${escapeHtml(u.name)}</strong>${u.project_id === null ? '' : ` <span class="ud-muted" style="${MUTED}">${escapeHtml(neutralizeText(u.project_id))}</span>`}<br>${escapeHtml(u.text)}</div>`).join('\n')}
+</td></tr></table>`
     : '';
   const table =
     report.projects.length === 0
       ? ''
       : `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">
-<tr><th class="ud-cell" style="${HEAD}">Project</th><th class="ud-cell" style="${HEAD}text-align:right;">Sessions</th>${hasTrend ? `<th class="ud-cell" style="${HEAD}text-align:right;">Vs prev. day</th>` : ''}</tr>
+<tr><th class="ud-cell" style="${HEAD}">Project</th><th class="ud-cell" style="${HEAD}text-align:right;">Sessions</th>${hasCost ? `<th class="ud-cell" style="${HEAD}text-align:right;">Cost</th>` : ''}${hasTrend ? `<th class="ud-cell" style="${HEAD}text-align:right;">Vs last ${view.weekday}</th>` : ''}</tr>
 ${rows}
 </table>`;
   return `<!DOCTYPE html>
@@ -249,11 +352,12 @@ ${STYLE}</head>
 <tr><td style="padding:20px 16px;">
 <div class="ud-muted" style="${FONT}font-size:13px;color:#6b7280;">Code interpreter sessions · ${escapeHtml(view.period)} · ${escapeHtml(view.timeZone)}</div>
 <div class="ud-headline" style="${FONT}font-size:32px;font-weight:700;color:#111827;margin:4px 0;">${formatCount(report.total_sessions)}</div>
+${costLine}
 ${trendLine}
 <div style="height:16px;line-height:16px;font-size:0;">&nbsp;</div>
-${empty}${table}
+${unusual}${empty}${table}
 ${more}
-<p class="ud-muted" style="${FONT}font-size:12px;color:#9ca3af;margin-top:24px;">Sent by usage-digest. Figures come from the OpenAI organization usage API and may be revised for a few hours after a day closes.</p>
+<p class="ud-muted" style="${FONT}font-size:12px;color:#9ca3af;margin-top:24px;">Sent by usage-digest. Figures come from the OpenAI usage and costs APIs and may be revised for a few hours after a day closes.</p>
 </td></tr></table>
 </td></tr></table>
 </body></html>
@@ -262,8 +366,8 @@ ${more}
 
 /** Spreadsheet-safe CSV: quoted where needed, and names that start like a formula are defused. */
 export function renderCsv(report: ReportResult, reportTrend?: Trend): string {
-  const header = ['project_id', 'project_name', 'num_sessions', 'share_percent'];
-  if (reportTrend) header.push('previous_day_sessions', 'seven_day_mean_sessions');
+  const header = ['project_id', 'project_name', 'num_sessions', 'share_percent', 'cost_usd'];
+  if (reportTrend) header.push('same_weekday_last_week_sessions', 'seven_day_mean_sessions');
   const lines = [header.join(',')];
   report.projects.forEach((project, i) => {
     const cells = [
@@ -271,9 +375,10 @@ export function renderCsv(report: ReportResult, reportTrend?: Trend): string {
       project.project_name ?? '',
       String(project.num_sessions),
       report.total_sessions === 0 ? '0' : ((project.num_sessions / report.total_sessions) * 100).toFixed(2),
+      typeof project.cost_usd === 'number' ? String(project.cost_usd) : '',
     ];
     const trend = reportTrend?.projects[i];
-    if (trend) cells.push(String(trend.previous_day_sessions), String(trend.seven_day_mean_sessions));
+    if (trend) cells.push(String(trend.same_weekday_sessions), String(trend.seven_day_mean_sessions));
     lines.push(cells.map(csvCell).join(','));
   });
   return `${lines.join('\r\n')}\r\n`;

@@ -1,0 +1,176 @@
+import { addDays, type LocalDate, localDateOf, type Window } from './local-time';
+import { MalformedPageError } from './usage-page';
+
+const DAY = 86_400;
+/** The Costs API's page size limit, in daily buckets. */
+export const MAX_COST_BUCKETS = 180;
+
+/** Code interpreter's line item, however the Costs API capitalises it ("Code Interpreter sessions"). */
+export function isCodeInterpreterLine(lineItem: string | null): boolean {
+  return lineItem !== null && /code interpreter/i.test(lineItem);
+}
+
+/**
+ * The cost window of a report: the Costs API has only whole UTC days, so a report's cost covers the
+ * UTC days whose dates are the report's local dates (21 Nov in New York → 21 Nov UTC).
+ */
+export function costWindowOf(
+  window: Window,
+  timeZone: string,
+): Window & { readonly dates: readonly LocalDate[] } {
+  const first = localDateOf(window.start, timeZone);
+  const last = localDateOf(window.end - 1, timeZone);
+  const start = Date.parse(`${first}T00:00:00Z`) / 1000;
+  const end = Date.parse(`${addDays(last, 1)}T00:00:00Z`) / 1000;
+  return { start, end, dates: [first, last] };
+}
+
+/** A cost query: whole UTC days, at most MAX_COST_BUCKETS of them, so one page answers it. */
+export interface CostQuery {
+  readonly start: number;
+  readonly end: number;
+  readonly limit: number;
+}
+
+/** The cost window in chunks the API answers in one page each, to run at once. */
+export function planCostQueries(window: Window): CostQuery[] {
+  const queries: CostQuery[] = [];
+  for (let start = window.start; start < window.end; start += MAX_COST_BUCKETS * DAY) {
+    const end = Math.min(window.end, start + MAX_COST_BUCKETS * DAY);
+    queries.push({ start, end, limit: (end - start) / DAY });
+  }
+  return queries;
+}
+
+export interface CostResult {
+  readonly project_id: string | null;
+  readonly line_item: string | null;
+  /** USD. */
+  readonly value: number;
+}
+
+export interface CostBucket {
+  readonly start_time: number;
+  readonly end_time: number;
+  readonly results: readonly CostResult[];
+}
+
+export interface CostPage {
+  readonly buckets: readonly CostBucket[];
+  readonly hasMore: boolean;
+  readonly nextPage: string | null;
+}
+
+/**
+ * A Costs API page, checked: `amount.value` arrives as a number or a numeric string (both taken),
+ * anything else fails naming the field; amounts in another currency than USD fail too.
+ */
+export function parseCostPage(body: unknown): CostPage {
+  const page = body as { data?: unknown; has_more?: unknown; next_page?: unknown };
+  if (!page || typeof page !== 'object' || !Array.isArray(page.data)) {
+    throw new MalformedPageError('the page has no data array');
+  }
+  const buckets = page.data.map((raw, i): CostBucket => {
+    const bucket = raw as { start_time?: unknown; end_time?: unknown; results?: unknown; result?: unknown };
+    const where = `data[${i}]`;
+    if (!Number.isInteger(bucket?.start_time) || !Number.isInteger(bucket?.end_time)) {
+      throw new MalformedPageError(`${where} has no whole start_time and end_time`);
+    }
+    const rows = bucket.results ?? bucket.result ?? [];
+    if (!Array.isArray(rows)) throw new MalformedPageError(`${where}.results is not an array`);
+    return {
+      start_time: bucket.start_time as number,
+      end_time: bucket.end_time as number,
+      results: rows.map((row, j) => parseCostResult(row, `${where}.results[${j}]`)),
+    };
+  });
+  return {
+    buckets,
+    hasMore: page.has_more === true,
+    nextPage: typeof page.next_page === 'string' && page.next_page !== '' ? page.next_page : null,
+  };
+}
+
+function parseCostResult(raw: unknown, where: string): CostResult {
+  const row = (raw ?? {}) as {
+    amount?: { value?: unknown; currency?: unknown };
+    line_item?: unknown;
+    project_id?: unknown;
+  };
+  const value = row.amount?.value;
+  const number =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value.trim())
+        ? Number(value)
+        : Number.NaN;
+  if (!Number.isFinite(number)) {
+    throw new MalformedPageError(
+      `${where}.amount.value is ${value === undefined ? 'missing' : JSON.stringify(value)}, not a number`,
+    );
+  }
+  const currency = row.amount?.currency;
+  if (typeof currency !== 'string' || currency.toLowerCase() !== 'usd') {
+    throw new MalformedPageError(`${where}.amount.currency is ${JSON.stringify(currency)}, not usd`);
+  }
+  const project = row.project_id;
+  if (project !== null && project !== undefined && typeof project !== 'string') {
+    throw new MalformedPageError(`${where}.project_id is not a string`);
+  }
+  const line = row.line_item;
+  return {
+    project_id: project ?? null,
+    line_item: typeof line === 'string' ? line : null,
+    value: number,
+  };
+}
+
+/**
+ * Code interpreter cost per project over the cost window, summed as pages arrive. A bucket that
+ * arrives again identical is dropped; different, or outside the window, or not one UTC day, fails.
+ */
+export class CostTally {
+  private readonly costs = new Map<string | null, number>();
+  private readonly seen = new Map<number, string>();
+
+  constructor(private readonly window: Window) {}
+
+  addPage(buckets: readonly CostBucket[]): void {
+    for (const bucket of buckets) {
+      const day = new Date(bucket.start_time * 1000).toISOString().slice(0, 10);
+      if (bucket.end_time - bucket.start_time !== DAY || bucket.start_time % DAY !== 0) {
+        throw new MalformedPageError(`the cost bucket starting ${day} is not one UTC day`);
+      }
+      if (bucket.start_time < this.window.start || bucket.end_time > this.window.end) {
+        throw new MalformedPageError(`the cost bucket ${day} is outside the requested days`);
+      }
+      const fingerprint = JSON.stringify(bucket.results);
+      const before = this.seen.get(bucket.start_time);
+      if (before !== undefined) {
+        if (before === fingerprint) continue;
+        throw new MalformedPageError(`the cost bucket ${day} arrived twice with different amounts`);
+      }
+      this.seen.set(bucket.start_time, fingerprint);
+      for (const row of bucket.results) {
+        if (!isCodeInterpreterLine(row.line_item)) continue;
+        this.costs.set(row.project_id, (this.costs.get(row.project_id) ?? 0) + row.value);
+      }
+    }
+  }
+
+  /** USD per project (null: unattributed), rounded to a millionth of a dollar. */
+  perProject(): Map<string | null, number> {
+    return new Map([...this.costs].map(([id, usd]) => [id, roundUsd(usd)]));
+  }
+}
+
+/** Dollars to a millionth: sums of decimal amounts in binary floating point, made stable. */
+export function roundUsd(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+/** `$1,234.57`; amounts under a cent show as `<$0.01`. */
+export function formatUsd(value: number): string {
+  if (value > 0 && value < 0.005) return '<$0.01';
+  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
