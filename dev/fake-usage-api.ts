@@ -63,6 +63,8 @@ export interface FakeUsageApiOptions {
   readonly legacyFields?: boolean;
   /** Cost lines added to what the sessions imply. */
   readonly extraCosts?: readonly ExtraCost[];
+  /** Costs: daily buckets per page, fewer than `limit` asks for, to make the client follow pages. */
+  readonly costBucketsPerPage?: number;
 }
 
 export interface RecordedRequest {
@@ -120,7 +122,7 @@ export class FakeUsageApi {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** Changes behaviour between tests (latency, page size, alignment, field names). */
+  /** Changes behaviour between tests (data, latency, page sizes, alignment, field names). */
   configure(options: Partial<FakeUsageApiOptions>): void {
     this.options = { ...this.options, ...options };
   }
@@ -406,7 +408,8 @@ export class FakeUsageApi {
     }
     const days: number[] = [];
     for (let t = Math.floor(start / day) * day; t < end; t += day) days.push(t);
-    const page = days.slice(offset, offset + limit);
+    const perPage = Math.min(limit, this.options.costBucketsPerPage ?? limit);
+    const page = days.slice(offset, offset + perPage);
     let currency = 'usd';
     if (fault?.kind === 'currency') currency = fault.currency;
     const data = page.map((t) => {
@@ -461,14 +464,14 @@ export class FakeUsageApi {
       }
       return { object: 'bucket', start_time: t, end_time: t + day, results };
     });
-    const hasMore = offset + limit < days.length;
+    const hasMore = offset + perPage < days.length;
     return {
       status: 200,
       body: {
         object: 'page',
         data,
         has_more: hasMore,
-        next_page: hasMore ? this.encodeCursor({ sig: signature, bucket: offset + limit, row: 0 }) : null,
+        next_page: hasMore ? this.encodeCursor({ sig: signature, bucket: offset + perPage, row: 0 }) : null,
       },
     };
   }

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CostTally,
+  costWindowOf,
+  formatUsd,
+  isCodeInterpreterLine,
+  parseCostPage,
+  planCostQueries,
+} from '../../functions/report/core/cost';
+import { localDayWindow } from '../../functions/report/core/local-time';
+import { MalformedPageError } from '../../functions/report/core/usage-page';
+
+const DAY = 86_400;
+const utc = (date: string) => Date.parse(`${date}T00:00:00Z`) / 1000;
+const row = (value: unknown, line_item = 'Code Interpreter sessions', project_id: string | null = 'p1') => ({
+  object: 'organization.costs.result',
+  amount: { value, currency: 'usd' },
+  line_item,
+  project_id,
+});
+const page = (results: unknown[], start = utc('2026-11-21')) => ({
+  object: 'page',
+  data: [{ object: 'bucket', start_time: start, end_time: start + DAY, results }],
+  has_more: false,
+  next_page: null,
+});
+
+describe('Function: costWindowOf', () => {
+  it.each([
+    ['America/New_York', '2026-11-21'],
+    ['Asia/Kolkata', '2026-11-21'],
+    ['Pacific/Kiritimati', '2026-11-21'],
+    ['UTC', '2026-11-21'],
+  ])('covers the UTC day with the same date as a %s day', (zone, date) => {
+    const window = costWindowOf(localDayWindow(date, zone), zone);
+    expect(window).toMatchObject({ start: utc(date), end: utc('2026-11-22') });
+  });
+
+  it('covers every local date of a range, across a DST change', () => {
+    const range = {
+      start: localDayWindow('2026-10-31', 'Europe/Berlin').start,
+      end: localDayWindow('2026-11-03', 'Europe/Berlin').start,
+    };
+    expect(costWindowOf(range, 'Europe/Berlin')).toMatchObject({
+      start: utc('2026-10-31'),
+      end: utc('2026-11-03'),
+    });
+  });
+});
+
+describe('Function: planCostQueries', () => {
+  it('splits a year into pages of at most 180 days, to run at once', () => {
+    const queries = planCostQueries({ start: utc('2025-11-21'), end: utc('2026-11-21') });
+    expect(queries.map((q) => q.limit)).toEqual([180, 180, 5]);
+    expect(queries[1]?.start).toBe(queries[0]?.end);
+    expect(queries.at(-1)?.end).toBe(utc('2026-11-21'));
+  });
+});
+
+describe('Function: parseCostPage', () => {
+  it('takes amounts as numbers and as numeric strings, and a null project', () => {
+    const parsed = parseCostPage(page([row(1.25), row('0.75'), row('1e-2', 'gpt-4.1, input', null)]));
+    expect(parsed.buckets[0]?.results).toEqual([
+      { project_id: 'p1', line_item: 'Code Interpreter sessions', value: 1.25 },
+      { project_id: 'p1', line_item: 'Code Interpreter sessions', value: 0.75 },
+      { project_id: null, line_item: 'gpt-4.1, input', value: 0.01 },
+    ]);
+  });
+
+  it.each([
+    [row('twelve'), 'data[0].results[0].amount.value is "twelve", not a number'],
+    [row(null), 'amount.value is null, not a number'],
+    [row(''), 'amount.value is "", not a number'],
+    [row(Number.NaN), 'not a number'],
+    [{ ...row(1), amount: { value: 1, currency: 'eur' } }, 'amount.currency is "eur", not usd'],
+    [{ ...row(1), amount: undefined }, 'amount.value is missing'],
+    [{ ...row(1), project_id: 7 }, 'project_id is not a string'],
+  ])('refuses %j, naming the field', (result, message) => {
+    expect(() => parseCostPage(page([result]))).toThrow(MalformedPageError);
+    expect(() => parseCostPage(page([result]))).toThrow(message);
+  });
+});
+
+describe('Class: CostTally', () => {
+  const window = { start: utc('2026-11-21'), end: utc('2026-11-23') };
+  const bucket = (
+    date: string,
+    results: { project_id: string | null; line_item: string; value: number }[],
+  ) => ({
+    start_time: utc(date),
+    end_time: utc(date) + DAY,
+    results,
+  });
+
+  it('sums code interpreter lines only, matched in any case, per project', () => {
+    const tally = new CostTally(window);
+    tally.addPage([
+      bucket('2026-11-21', [
+        { project_id: 'p1', line_item: 'Code Interpreter sessions', value: 0.1 },
+        { project_id: 'p1', line_item: 'gpt-4o, output', value: 9 },
+        { project_id: null, line_item: 'code interpreter sessions', value: 0.2 },
+      ]),
+      bucket('2026-11-22', [{ project_id: 'p1', line_item: 'CODE INTERPRETER SESSIONS', value: 0.2 }]),
+    ]);
+    expect(tally.perProject()).toEqual(
+      new Map<string | null, number>([
+        ['p1', 0.3],
+        [null, 0.2],
+      ]),
+    );
+  });
+
+  it('drops a day that arrives again unchanged, and fails on one that changed', () => {
+    const tally = new CostTally(window);
+    const day = bucket('2026-11-21', [
+      { project_id: 'p1', line_item: 'Code Interpreter sessions', value: 1 },
+    ]);
+    tally.addPage([day]);
+    tally.addPage([day]);
+    expect(tally.perProject().get('p1')).toBe(1);
+    expect(() =>
+      tally.addPage([
+        bucket('2026-11-21', [{ project_id: 'p1', line_item: 'Code Interpreter sessions', value: 2 }]),
+      ]),
+    ).toThrow('the cost bucket 2026-11-21 arrived twice with different amounts');
+  });
+
+  it.each([
+    [
+      { start_time: utc('2026-11-20'), end_time: utc('2026-11-21'), results: [] },
+      'cost bucket 2026-11-20 is outside',
+    ],
+    [
+      { start_time: utc('2026-11-21') + 3600, end_time: utc('2026-11-22') + 3600, results: [] },
+      'is not one UTC day',
+    ],
+    [
+      { start_time: utc('2026-11-21'), end_time: utc('2026-11-21') + 3600, results: [] },
+      'is not one UTC day',
+    ],
+  ])('fails on a bucket it did not ask for: %j', (bad, message) => {
+    expect(() => new CostTally(window).addPage([bad])).toThrow(message);
+  });
+});
+
+describe('Function: isCodeInterpreterLine', () => {
+  it.each([
+    ['Code Interpreter sessions', true],
+    ['code interpreter sessions', true],
+    ['gpt-4.1, input', false],
+    ['File search tool calls', false],
+  ])('%s → %s', (line, expected) => {
+    expect(isCodeInterpreterLine(line)).toBe(expected);
+  });
+
+  it('is false without a line item', () => {
+    expect(isCodeInterpreterLine(null)).toBe(false);
+  });
+});
+
+describe('Function: formatUsd', () => {
+  it.each([
+    [0, '$0.00'],
+    [0.004, '<$0.01'],
+    [0.005, '$0.01'],
+    [1234.567, '$1,234.57'],
+  ])('%d → %s', (value, text) => {
+    expect(formatUsd(value)).toBe(text);
+  });
+});
