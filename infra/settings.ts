@@ -83,6 +83,33 @@ export const settingsSchema = z
       .array(z.string(), { error: 'must be a list of domains' })
       .optional()
       .meta({ description: "Domains a manual invoke may mail. Default: the recipients' domains." }),
+    unusualFactor: z
+      .number({ error: 'must be a number above 1' })
+      .gt(1, { error: 'must be a number above 1' })
+      .default(3)
+      .meta({
+        description: "A spike: a project's day at least this many times its 7-day mean (UNUSUAL_FACTOR).",
+      }),
+    unusualMinSessions: z
+      .int({ error: 'must be a whole number of sessions, at least 1' })
+      .min(1, { error: 'must be a whole number of sessions, at least 1' })
+      .default(50)
+      .meta({
+        description:
+          'A spike is also at least this many sessions above the mean; a new project needs this many (UNUSUAL_MIN_SESSIONS).',
+      }),
+    alertCostUsd: z
+      .number({ error: 'must be a positive number of US dollars' })
+      .positive({ error: 'must be a positive number of US dollars' })
+      .optional()
+      .meta({
+        description:
+          "Flag a project whose day's code interpreter cost reaches this many USD (ALERT_COST_USD). Off by default.",
+      }),
+    quiet: z
+      .boolean({ error: 'must be true or false' })
+      .default(false)
+      .meta({ description: 'Send the daily digest only on days with something unusual (QUIET).' }),
   })
   .strict();
 
@@ -111,6 +138,14 @@ export interface ReportSettings {
   readonly sesSandbox: boolean;
   /** Domains a manual invoke may mail (lower case). @default the domains of `recipients` */
   readonly allowedRecipientDomains: readonly string[];
+  /** A spike is at least this many times the 7-day mean. @default 3 */
+  readonly unusualFactor: number;
+  /** …and this many sessions above it; the floor for a new project. @default 50 */
+  readonly unusualMinSessions: number;
+  /** Flag a project's day at or above this code interpreter cost (USD). @default off */
+  readonly alertCostUsd?: number;
+  /** Send the daily digest only on days with something unusual. @default false */
+  readonly quiet: boolean;
 }
 
 /** Settings that cannot build a working stack; the message names the key and where it came from. */
@@ -203,6 +238,10 @@ export function loadSettings(
     createSenderIdentity: s.createSenderIdentity,
     senderIdentity,
     sesSandbox: s.sesSandbox,
+    unusualFactor: s.unusualFactor,
+    unusualMinSessions: s.unusualMinSessions,
+    ...(s.alertCostUsd === undefined ? {} : { alertCostUsd: s.alertCostUsd }),
+    quiet: s.quiet,
   };
 }
 
@@ -243,9 +282,13 @@ function fromContextString(key: (typeof KEYS)[number], text: string): unknown {
     case 'allowedRecipientDomains':
       return trimmed.split(',').map((item) => item.trim());
     case 'scheduleHour':
+    case 'unusualFactor':
+    case 'unusualMinSessions':
+    case 'alertCostUsd':
       return trimmed === '' ? trimmed : Number(trimmed);
     case 'createSenderIdentity':
     case 'sesSandbox':
+    case 'quiet':
       return trimmed === 'true' ? true : trimmed === 'false' ? false : trimmed;
     default:
       return trimmed === '' ? undefined : trimmed;

@@ -44,6 +44,35 @@ describe('Stack: ReportStack', () => {
     ({ template, report } = synth());
   });
 
+  it('passes the unusual thresholds and quiet to the function as the issue names them', () => {
+    const quiet = synth({
+      unusualFactor: '4',
+      unusualMinSessions: '25',
+      alertCostUsd: '75.5',
+      quiet: 'true',
+    });
+    quiet.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          UNUSUAL_FACTOR: '4',
+          UNUSUAL_MIN_SESSIONS: '25',
+          ALERT_COST_USD: '75.5',
+          QUIET: 'true',
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          UNUSUAL_FACTOR: '3',
+          UNUSUAL_MIN_SESSIONS: '50',
+          ALERT_COST_USD: Match.absent(),
+          QUIET: 'false',
+        }),
+      },
+    });
+  });
+
   it('keeps the table, the log group and its key on cdk destroy, and deletes the queues', () => {
     for (const type of ['AWS::DynamoDB::Table', 'AWS::Logs::LogGroup', 'AWS::KMS::Key']) {
       template.hasResource(type, { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });

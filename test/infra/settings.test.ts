@@ -107,7 +107,32 @@ describe('Function: loadSettings', () => {
         createSenderIdentity: false,
         senderIdentity: 'a@example.com',
         sesSandbox: false,
+        unusualFactor: 3,
+        unusualMinSessions: 50,
+        quiet: false,
       });
+    });
+
+    it('reads the unusual thresholds and quiet from -c, and refuses bad ones naming the key', () => {
+      expect(
+        fromContext({
+          ...BASE,
+          unusualFactor: '2.5',
+          unusualMinSessions: '20',
+          alertCostUsd: '40',
+          quiet: 'true',
+        })(),
+      ).toMatchObject({ unusualFactor: 2.5, unusualMinSessions: 20, alertCostUsd: 40, quiet: true });
+      expect(fromContext({ ...BASE, unusualFactor: '1' })).toThrow(
+        'setting "unusualFactor" from -c unusualFactor: must be a number above 1',
+      );
+      expect(fromContext({ ...BASE, unusualMinSessions: '0' })).toThrow('setting "unusualMinSessions"');
+      expect(fromContext({ ...BASE, alertCostUsd: '-1' })).toThrow(
+        'setting "alertCostUsd" from -c alertCostUsd: must be a positive number of US dollars',
+      );
+      expect(fromContext({ ...BASE, quiet: 'sometimes' })).toThrow(
+        'setting "quiet" from -c quiet: must be true or false',
+      );
     });
   });
 
