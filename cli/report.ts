@@ -59,6 +59,9 @@ Access
   --concurrency N             requests in flight (default: ${DEFAULT_CONCURRENCY})
   --timeout SECONDS           give up after this long, retries included (default: ${DEFAULT_TIMEOUT_SECONDS})
 
+Unusual (daily reports): UNUSUAL_FACTOR (default 3), UNUSUAL_MIN_SESSIONS (default 50),
+ALERT_COST_USD (off unless set), as the function reads them.
+
 Exit codes: 0 done, 1 the run failed, 2 bad arguments.
 
 Examples

@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDayWindow } from '../../functions/report/core/local-time';
-import { ADMIN_KEY, expectedTotal, Harness, IDEMPOTENCY_TABLE } from '../support/harness';
+import {
+  ADMIN_KEY,
+  expectedCostUsd,
+  expectedTotal,
+  Harness,
+  IDEMPOTENCY_TABLE,
+  usd,
+  utcDay,
+} from '../support/harness';
 import { HoldingProxy } from '../support/holding-proxy';
 import { LocalRuntimeApi } from '../support/runtime-api';
 
@@ -159,12 +167,16 @@ describe.runIf(RIC_BUILT)('The shipped bundle', () => {
     const day = localDayWindow('2026-11-20', 'Europe/Berlin');
     const outcome = await runtime.invoke({ start_time: '2026-11-20', end_time: '2026-11-21' });
     expect(outcome.ok).toBe(true);
-    const result = (outcome as { result: { total_sessions: number; start_time: number } }).result;
+    const result = (
+      outcome as { result: { total_sessions: number; start_time: number; total_cost_usd: number } }
+    ).result;
     expect(result.start_time).toBe(day.start);
     expect(result.total_sessions).toBe(expectedTotal(day.start, day.end));
+    const cost = expectedCostUsd(utcDay('2026-11-20').start, utcDay('2026-11-20').end);
+    expect(result.total_cost_usd).toBeCloseTo(cost, 6);
     const emails = await harness.ses.emails();
     expect(emails.map((e) => e.subject)).toEqual([
-      `Code interpreter sessions 2026-11-20 (Europe/Berlin): ${result.total_sessions.toLocaleString('en-US')}`,
+      `Code interpreter sessions 2026-11-20 (Europe/Berlin): ${result.total_sessions.toLocaleString('en-US')} · ${usd(cost)}`,
     ]);
   });
 

@@ -5,7 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, expectedTotal, Harness, SAMPLE_LOG, SECRET_ID } from '../support/harness';
+import {
+  ADMIN_KEY,
+  expectedCostUsd,
+  expectedTotal,
+  Harness,
+  SAMPLE_LOG,
+  SECRET_ID,
+} from '../support/harness';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const harness = new Harness();
@@ -92,6 +99,15 @@ describe('CLI: usage-digest', () => {
     const result = JSON.parse(run.stdout);
     expect(result.start_time).toBe(Date.parse('2026-10-31T23:00:00Z') / 1000);
     expect(result.total_sessions).toBe(total('2026-10-31T23:00:00Z', '2026-11-07T23:00:00Z'));
+    // Cost over the UTC days with the range's Berlin dates, 1–7 Nov.
+    expect(result).toMatchObject({
+      cost_start_time: Date.parse('2026-11-01T00:00:00Z') / 1000,
+      cost_end_time: Date.parse('2026-11-08T00:00:00Z') / 1000,
+    });
+    expect(result.total_cost_usd).toBeCloseTo(
+      expectedCostUsd(Date.parse('2026-11-01T00:00:00Z') / 1000, Date.parse('2026-11-08T00:00:00Z') / 1000),
+      6,
+    );
   });
 
   it('prints a table with names, and no progress line when stderr is not a terminal', async () => {
@@ -100,6 +116,8 @@ describe('CLI: usage-digest', () => {
     expect(run.stdout).toContain('Code interpreter sessions 2026-08-20 – 2026-11-17 (America/New_York)');
     expect(run.stdout).toContain(SAMPLE_LOG.projects[0]?.name);
     expect(run.stdout).toContain('(unattributed)');
+    expect(run.stdout).toMatch(/^\$[\d,]+\.\d\d code interpreter cost \(cost: 20 Aug – 17 Nov, UTC days\)$/m);
+    expect(run.stdout).toMatch(/Sessions {2}Share +Cost/);
     expect(run.stderr).not.toContain('fetching usage');
     expect(run.stderr).not.toContain('\r');
   });
