@@ -1,13 +1,15 @@
 import { formatUsd } from '../functions/report/core/cost';
 import {
   barLength,
+  change,
+  comparedWith,
   costSummary,
   type DigestNotes,
   describeWindow,
   displayName,
   formatShare,
+  titleOf,
   unusualText,
-  weekChange,
   weekdayOf,
 } from '../functions/report/core/render';
 import type { ReportResult, Trend } from '../functions/report/core/report';
@@ -29,7 +31,7 @@ export function formatTable(
 ): string {
   const top = result.projects[0]?.num_sessions ?? 0;
   const hasCost = result.total_cost_usd !== null;
-  const weekday = weekdayOf(result.start_time, timeZone);
+  const compared = comparedWith(result.kind, weekdayOf(result.start_time, timeZone));
   const rows = result.projects.slice(0, limit).map((p, i) => {
     const t = trend?.projects[i];
     return [
@@ -39,7 +41,9 @@ export function formatTable(
       formatShare(p.num_sessions, result.total_sessions),
       hasCost ? formatUsd(p.cost_usd ?? 0) : '',
       '█'.repeat(barLength(p.num_sessions, top, BAR)),
-      t ? `${weekChange(t, p.num_sessions)} / avg ${count(t.seven_day_mean_sessions)}` : '',
+      t
+        ? `${change(t, p.num_sessions)}${t.seven_day_mean_sessions === undefined ? '' : ` / avg ${count(t.seven_day_mean_sessions)}`}`
+        : '',
     ];
   });
   const header = [
@@ -49,7 +53,7 @@ export function formatTable(
     'Share',
     hasCost ? 'Cost' : '',
     '',
-    trend ? `vs last ${weekday} / 7-day avg` : '',
+    trend ? `vs ${compared}${trend.seven_day_mean_sessions === undefined ? '' : ' / 7-day avg'}` : '',
   ];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const right = new Set([2, 3, 4]);
@@ -63,11 +67,11 @@ export function formatTable(
   const names = new Map(result.projects.map((p) => [p.project_id, displayName(p)]));
   const unusual = result.unusual ?? [];
   const out = [
-    `Code interpreter sessions ${period} (${timeZone}): ${count(result.total_sessions)}`,
+    `${titleOf(result.kind)} ${period} (${timeZone}): ${count(result.total_sessions)}`,
     costSummary(result, timeZone, notes),
     ...(trend
       ? [
-          `last ${weekday} ${count(trend.same_weekday_sessions)}, 7-day average ${count(trend.seven_day_mean_sessions)}`,
+          `${compared} ${count(trend.compared_sessions)}${trend.seven_day_mean_sessions === undefined ? '' : `, 7-day average ${count(trend.seven_day_mean_sessions)}`}`,
         ]
       : []),
     ...(unusual.length

@@ -45,6 +45,8 @@ export class ReportStack extends Stack {
   readonly reportFunction: lambda.Function;
   readonly failureQueue: sqs.Queue;
   readonly alarmTopic: sns.Topic;
+  /** One EventBridge Scheduler schedule per digest (daily, weekly, monthly), in the settings order. */
+  readonly schedules: scheduler.CfnSchedule[] = [];
 
   constructor(scope: Construct, id: string, props: ReportStackProps) {
     super(scope, id, props);
@@ -354,22 +356,39 @@ export class ReportStack extends Stack {
         new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }),
       ],
     });
-    const schedule = new scheduler.CfnSchedule(this, 'DailySchedule', {
-      description: `usage-digest: yesterday's code interpreter sessions, every day at ${settings.scheduleHour}:00 ${settings.timeZone}`,
-      scheduleExpression: `cron(0 ${settings.scheduleHour} * * ? *)`,
-      scheduleExpressionTimezone: settings.timeZone,
-      flexibleTimeWindow: { mode: 'OFF' },
-      state: 'ENABLED',
-      target: {
-        arn: fn.functionArn,
-        roleArn: role.roleArn,
-        // The scheduled time, not the delivery time, decides which day is reported.
-        input: JSON.stringify({ time: '<aws.scheduler.scheduled-time>' }),
-        retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: ASYNC_MAX_EVENT_AGE.toSeconds() },
-        deadLetterConfig: { arn: deadLetterQueue.queueArn },
+    // One schedule per digest, at the same local hour: daily, Mondays, the 1st of the month.
+    const cadence = {
+      daily: {
+        id: 'DailySchedule',
+        cron: '* * ? *',
+        what: "yesterday's code interpreter sessions, every day",
       },
-    });
-    schedule.node.addDependency(policy);
+      weekly: { id: 'WeeklySchedule', cron: '? * MON *', what: 'last week (Monday to Monday), every Monday' },
+      monthly: { id: 'MonthlySchedule', cron: '1 * ? *', what: 'last calendar month, on the 1st' },
+    } as const;
+    for (const digest of settings.digests) {
+      const { id, cron, what } = cadence[digest];
+      const schedule = new scheduler.CfnSchedule(this, id, {
+        description: `usage-digest: ${what} at ${settings.scheduleHour}:00 ${settings.timeZone}`,
+        scheduleExpression: `cron(0 ${settings.scheduleHour} ${cron})`,
+        scheduleExpressionTimezone: settings.timeZone,
+        flexibleTimeWindow: { mode: 'OFF' },
+        state: 'ENABLED',
+        target: {
+          arn: fn.functionArn,
+          roleArn: role.roleArn,
+          // The scheduled time, not the delivery time, decides which period is reported.
+          input: JSON.stringify({ digest, time: '<aws.scheduler.scheduled-time>' }),
+          retryPolicy: {
+            maximumRetryAttempts: 10,
+            maximumEventAgeInSeconds: ASYNC_MAX_EVENT_AGE.toSeconds(),
+          },
+          deadLetterConfig: { arn: deadLetterQueue.queueArn },
+        },
+      });
+      schedule.node.addDependency(policy);
+      this.schedules.push(schedule);
+    }
   }
 
   private createAlarms(

@@ -106,6 +106,17 @@ export const settingsSchema = z
         description:
           "Flag a project whose day's code interpreter cost reaches this many USD (ALERT_COST_USD). Off by default.",
       }),
+    digests: z
+      .array(z.enum(['daily', 'weekly', 'monthly'], { error: 'must list daily, weekly or monthly' }), {
+        error: 'must be a list of daily, weekly, monthly',
+      })
+      .min(1, { error: 'must name at least one digest' })
+      .refine((list) => new Set(list).size === list.length, { error: 'names a digest twice' })
+      .default(['daily'])
+      .meta({
+        description:
+          'Which digests are scheduled: daily (the day before), weekly (Mondays: the week before), monthly (the 1st: the month before).',
+      }),
     quiet: z
       .boolean({ error: 'must be true or false' })
       .default(false)
@@ -146,6 +157,8 @@ export interface ReportSettings {
   readonly alertCostUsd?: number;
   /** Send the daily digest only on days with something unusual. @default false */
   readonly quiet: boolean;
+  /** The scheduled digests, each with its own schedule at `scheduleHour`. @default ['daily'] */
+  readonly digests: readonly ('daily' | 'weekly' | 'monthly')[];
 }
 
 /** Settings that cannot build a working stack; the message names the key and where it came from. */
@@ -242,6 +255,7 @@ export function loadSettings(
     unusualMinSessions: s.unusualMinSessions,
     ...(s.alertCostUsd === undefined ? {} : { alertCostUsd: s.alertCostUsd }),
     quiet: s.quiet,
+    digests: s.digests,
   };
 }
 
@@ -280,6 +294,7 @@ function fromContextString(key: (typeof KEYS)[number], text: string): unknown {
   switch (key) {
     case 'recipients':
     case 'allowedRecipientDomains':
+    case 'digests':
       return trimmed.split(',').map((item) => item.trim());
     case 'scheduleHour':
     case 'unusualFactor':

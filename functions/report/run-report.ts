@@ -70,6 +70,7 @@ export async function computeReport(
   const dayTotals = totals.at(-1) ?? new Map();
   const history = totals.slice(0, -1);
   const report = buildReport({
+    kind: request.kind,
     window: request.window,
     totals: dayTotals,
     names: await names,
@@ -90,7 +91,7 @@ export async function computeReport(
         ),
       }
     : report;
-  const trend = daily ? buildTrend(result.projects, history) : undefined;
+  const trend = request.kind === 'range' ? undefined : buildTrend(result.projects, history, daily);
   return {
     result,
     ...(trend ? { trend } : {}),

@@ -73,6 +73,33 @@ describe('Stack: ReportStack', () => {
     });
   });
 
+  it('schedules only the daily digest by default, and weekly and monthly digests when asked', () => {
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    const all = synth({ digests: 'daily,weekly,monthly' } as Record<string, string>).template;
+    const schedules = Object.values(all.findResources('AWS::Scheduler::Schedule')).map((r) => ({
+      cron: r.Properties.ScheduleExpression,
+      zone: r.Properties.ScheduleExpressionTimezone,
+      input: JSON.parse(r.Properties.Target.Input),
+    }));
+    expect(schedules).toEqual([
+      {
+        cron: 'cron(0 7 * * ? *)',
+        zone: 'Europe/Berlin',
+        input: { digest: 'daily', time: '<aws.scheduler.scheduled-time>' },
+      },
+      {
+        cron: 'cron(0 7 ? * MON *)',
+        zone: 'Europe/Berlin',
+        input: { digest: 'weekly', time: '<aws.scheduler.scheduled-time>' },
+      },
+      {
+        cron: 'cron(0 7 1 * ? *)',
+        zone: 'Europe/Berlin',
+        input: { digest: 'monthly', time: '<aws.scheduler.scheduled-time>' },
+      },
+    ]);
+  });
+
   it('keeps the table, the log group and its key on cdk destroy, and deletes the queues', () => {
     for (const type of ['AWS::DynamoDB::Table', 'AWS::Logs::LogGroup', 'AWS::KMS::Key']) {
       template.hasResource(type, { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
@@ -219,7 +246,7 @@ describe('Stack: ReportStack', () => {
       Target: {
         Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ReportFunction'), 'Arn'] },
         RoleArn: roleArn,
-        Input: '{"time":"<aws.scheduler.scheduled-time>"}',
+        Input: '{"digest":"daily","time":"<aws.scheduler.scheduled-time>"}',
         RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 10_800 },
         DeadLetterConfig: {
           Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ScheduleDeadLetterQueue'), 'Arn'] },

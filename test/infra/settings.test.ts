@@ -110,7 +110,18 @@ describe('Function: loadSettings', () => {
         unusualFactor: 3,
         unusualMinSessions: 50,
         quiet: false,
+        digests: ['daily'],
       });
+    });
+
+    it('reads the digests to schedule, and refuses unknown or repeated ones', () => {
+      expect(fromContext({ ...BASE, digests: 'weekly,monthly' })().digests).toEqual(['weekly', 'monthly']);
+      expect(fromFile({ ...FILE, digests: ['daily', 'weekly'] })().digests).toEqual(['daily', 'weekly']);
+      expect(fromFile({ ...FILE, digests: ['yearly'] })).toThrow(
+        'setting "digests" in usage-digest.config.json: must list daily, weekly or monthly',
+      );
+      expect(fromFile({ ...FILE, digests: ['daily', 'daily'] })).toThrow('names a digest twice');
+      expect(fromFile({ ...FILE, digests: [] })).toThrow('must name at least one digest');
     });
 
     it('reads the unusual thresholds and quiet from -c, and refuses bad ones naming the key', () => {

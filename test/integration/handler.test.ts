@@ -353,3 +353,46 @@ describe('Handler: the admin key', () => {
     for (const email of await harness.ses.emails()) expect(JSON.stringify(email)).not.toContain(ADMIN_KEY);
   });
 });
+
+describe('Handler: weekly and monthly digests', () => {
+  const berlin = (date: string) => localDayWindow(date, 'Europe/Berlin').start;
+
+  it('mails the week Monday to Monday, compared with the week before, with the cost of the same dates', async () => {
+    const result = await harness.handler()(
+      { digest: 'weekly', time: '2026-11-23T06:00:00Z' },
+      lambdaContext(),
+    );
+    const week = { start: berlin('2026-11-16'), end: berlin('2026-11-23') };
+    expect(result).toMatchObject({ kind: 'weekly', start_time: week.start, end_time: week.end });
+    expect(result.total_sessions).toBe(expectedTotal(week.start, week.end));
+    expect(result).toMatchObject({
+      cost_start_time: utcDay('2026-11-16').start,
+      cost_end_time: utcDay('2026-11-22').end,
+    });
+    expect(result).not.toHaveProperty('unusual');
+    const [email] = await harness.ses.emails();
+    expect(email?.subject).toBe(
+      `Weekly code interpreter sessions 2026-11-16 – 2026-11-22 (Europe/Berlin): ${result.total_sessions.toLocaleString('en-US')} · ${usd(expectedCostUsd(utcDay('2026-11-16').start, utcDay('2026-11-22').end))}`,
+    );
+    const before = expectedTotal(berlin('2026-11-09'), berlin('2026-11-16'));
+    expect(email?.body.text).toContain(`The week before: ${before.toLocaleString('en-US')}`);
+    expect(email?.body.text).toContain('(cost: 16 Nov – 22 Nov, UTC days)');
+  });
+
+  it('mails October across the end of DST exactly, compared with September', async () => {
+    const result = await harness.handler()(
+      { digest: 'monthly', time: '2026-11-01T06:00:00Z' },
+      lambdaContext(),
+    );
+    const october = { start: berlin('2026-10-01'), end: berlin('2026-11-01') };
+    expect(october.end - october.start).toBe((31 * 24 + 1) * 3600);
+    expect(result).toMatchObject({ kind: 'monthly', start_time: october.start, end_time: october.end });
+    expect(result.total_sessions).toBe(expectedTotal(october.start, october.end));
+    const [email] = await harness.ses.emails();
+    expect(email?.subject).toMatch(
+      /^Monthly code interpreter sessions 2026-10-01 – 2026-10-31 \(Europe\/Berlin\): /,
+    );
+    const september = expectedTotal(berlin('2026-09-01'), berlin('2026-10-01'));
+    expect(email?.body.text).toContain(`The month before: ${september.toLocaleString('en-US')}`);
+  });
+});

@@ -168,6 +168,24 @@ describe('Exactly one digest per scheduled day', () => {
   });
 });
 
+describe('Weekly and monthly digests, once each', () => {
+  it('sends a weekly digest once however often it is delivered, and the daily digest of the same morning too', async () => {
+    const handler = harness.handler();
+    const weekly = { digest: 'weekly', time: '2026-11-23T06:00:00Z' };
+    await handler(weekly, lambdaContext());
+    await handler(weekly, lambdaContext());
+    await handler({ digest: 'monthly', time: '2026-11-23T06:00:00Z' }, lambdaContext());
+    await handler({ digest: 'monthly', time: '2026-11-23T06:00:00Z' }, lambdaContext());
+    await handler(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
+    const subjects = (await harness.ses.emails()).map((e) => e.subject.split(' 20')[0]);
+    expect(subjects).toEqual([
+      'Weekly code interpreter sessions',
+      'Monthly code interpreter sessions',
+      'Code interpreter sessions',
+    ]);
+  });
+});
+
 describe('Manual invokes', () => {
   const RANGE = { start_time: '2026-11-01', end_time: '2026-11-08' };
 

@@ -50,6 +50,7 @@ describe('An organization with 1,600 projects', () => {
       lambdaContext(),
     );
     expect(result).toEqual({
+      kind: 'range',
       start_time: day.start,
       end_time: day.end,
       total_sessions: 0,

@@ -143,8 +143,14 @@ describe('Function: buildReport', () => {
       ['proj_a', 9],
       ['proj_z', 0],
     ]);
-    const report = buildReport({ window: day(0), totals, names: new Map([['proj_a', 'Alpha']]) });
+    const report = buildReport({
+      kind: 'range',
+      window: day(0),
+      totals,
+      names: new Map([['proj_a', 'Alpha']]),
+    });
     expect(report).toEqual({
+      kind: 'range',
       start_time: 0,
       end_time: 86_400,
       total_sessions: 17,
@@ -158,17 +164,23 @@ describe('Function: buildReport', () => {
   });
 
   it('compares with the same weekday a week before (the oldest history day) and the seven-day mean', () => {
-    const report = buildReport({ window: day(7), totals: new Map([['a', 10]]), names: new Map() });
+    const report = buildReport({
+      kind: 'range',
+      window: day(7),
+      totals: new Map([['a', 10]]),
+      names: new Map(),
+    });
     const history = Array.from({ length: 7 }, (_, i) => new Map<string | null, number>([['a', i + 1]]));
     expect(buildTrend(report.projects, history)).toEqual({
-      same_weekday_sessions: 1,
+      compared_sessions: 1,
       seven_day_mean_sessions: 4,
-      projects: [{ project_id: 'a', same_weekday_sessions: 1, seven_day_mean_sessions: 4 }],
+      projects: [{ project_id: 'a', compared_sessions: 1, seven_day_mean_sessions: 4 }],
     });
   });
 
   it('gives cost per project, a row to a project with cost and no sessions, and the cost window', () => {
     const report = buildReport({
+      kind: 'range',
       window: day(0),
       totals: new Map<string | null, number>([
         ['a', 5],
@@ -185,6 +197,7 @@ describe('Function: buildReport', () => {
       },
     });
     expect(report).toEqual({
+      kind: 'range',
       start_time: 0,
       end_time: 86_400,
       total_sessions: 7,
@@ -201,6 +214,7 @@ describe('Function: buildReport', () => {
 
   it('says cost is unavailable (null, no cost window) rather than zero', () => {
     const report = buildReport({
+      kind: 'range',
       window: day(0),
       totals: new Map([['a', 5]]),
       names: new Map(),
@@ -274,7 +288,12 @@ describe('Function: buildReport, at its edges', () => {
       ['proj_a', 4],
       ['proj_c', 4],
     ]);
-    const report = buildReport({ window: day(0), totals, names: new Map([['proj_c', 'Gamma']]) });
+    const report = buildReport({
+      kind: 'range',
+      window: day(0),
+      totals,
+      names: new Map([['proj_c', 'Gamma']]),
+    });
     expect(report.projects).toStrictEqual([
       { project_id: 'proj_a', num_sessions: 4, cost_usd: null },
       { project_id: 'proj_b', num_sessions: 4, cost_usd: null },

@@ -312,3 +312,21 @@ describe('Function: parseInstant, at its edges', () => {
     expect(() => parseInstant(value, 'f', 'UTC')).toThrow(message);
   });
 });
+
+describe('Function: parseEvent, scheduled digests', () => {
+  it('reads { digest, time } as the weekly or monthly digest, keyed by kind and period', () => {
+    const weekly = parseEvent({ digest: 'weekly', time: '2026-11-23T06:00:00Z' }, defaults);
+    expect(weekly).toMatchObject({ kind: 'weekly', idempotencyKey: 'weekly:2026-11-16' });
+    const monthly = parseEvent({ digest: 'monthly', time: '2026-11-01T06:00:00Z' }, defaults);
+    expect(monthly).toMatchObject({ kind: 'monthly', idempotencyKey: 'monthly:2026-10' });
+    expect(parseEvent({ digest: 'daily', time: '2026-11-23T06:00:00Z' }, defaults).kind).toBe('daily');
+    // The same period under two kinds never shares a delivery record.
+    expect(deliveryKey(weekly)?.kind).toBe('weekly');
+  });
+
+  it.each([['yearly'], [7], [null]])('refuses digest %j, naming the field', (digest) => {
+    expect(() => parseEvent({ digest, time: '2026-11-23T06:00:00Z' }, defaults)).toThrow(
+      'digest: must be one of daily, weekly, monthly',
+    );
+  });
+});

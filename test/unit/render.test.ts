@@ -15,6 +15,7 @@ import type { ReportResult } from '../../functions/report/core/report';
 
 const day = localDayWindow('2026-11-21', 'Europe/Berlin');
 const report = (projects: ReportResult['projects']): ReportResult => ({
+  kind: 'daily',
   start_time: day.start,
   end_time: day.end,
   total_sessions: projects.reduce((sum, p) => sum + p.num_sessions, 0),
@@ -103,9 +104,9 @@ describe('Function: renderDigest', () => {
 
   it('adds trend columns to a daily report', () => {
     const digest = renderDigest(report([{ project_id: 'p1', num_sessions: 12 }]), 'Europe/Berlin', {
-      same_weekday_sessions: 10,
+      compared_sessions: 10,
       seven_day_mean_sessions: 8.5,
-      projects: [{ project_id: 'p1', same_weekday_sessions: 10, seven_day_mean_sessions: 8.5 }],
+      projects: [{ project_id: 'p1', compared_sessions: 10, seven_day_mean_sessions: 8.5 }],
     });
     // 21 Nov 2026 is a Saturday: compared with the Saturday before, never with Friday.
     expect(digest.text).toContain('▲ +2 vs last Sat, 7-day avg 8.5');
@@ -274,11 +275,11 @@ describe('The rendered digest, whole', () => {
     ],
   };
   const trend = {
-    same_weekday_sessions: result.total_sessions - 5,
+    compared_sessions: result.total_sessions - 5,
     seven_day_mean_sessions: 1_234.5,
     projects: projects.map((p, i) => ({
       project_id: p.project_id,
-      same_weekday_sessions: Math.max(0, p.num_sessions + ((i % 3) - 1) * 2),
+      compared_sessions: Math.max(0, p.num_sessions + ((i % 3) - 1) * 2),
       seven_day_mean_sessions: p.num_sessions / 2,
     })),
   };

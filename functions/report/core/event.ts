@@ -1,18 +1,15 @@
 import { domainToASCII } from 'node:url';
 import { InputError } from '../errors';
 import {
-  addDays,
   isValidTimeZone,
-  localDayWindow,
   parseLocalDate,
-  previousLocalDay,
   startOfLocalDay,
   startOfLocalTime,
   type Window,
 } from './local-time';
+import { DIGEST_KINDS, type DigestKind, digestPeriod } from './windows';
 
-/** Days of history fetched alongside a daily report for its trend columns. */
-export const TREND_DAYS = 7;
+export { TREND_DAYS } from './windows';
 
 /** SES accepts at most 50 recipients per message. */
 const MAX_RECIPIENTS = 50;
@@ -36,11 +33,11 @@ const MANUAL_FIELDS = new Set([
 
 /** What one invocation is asked to report, fully validated. */
 export interface ReportRequest {
-  /** `daily` for scheduled events and `{}`; `range` for a manual start/end. */
-  readonly kind: 'daily' | 'range';
+  /** `daily` for scheduled events and `{}` (or the event's `digest`); `range` for a manual start/end. */
+  readonly kind: DigestKind | 'range';
   readonly window: Window;
   readonly timeZone: string;
-  /** For a daily report: the previous TREND_DAYS local days, oldest first. */
+  /** What a digest is compared with, oldest first (digestPeriod); empty for a range. */
   readonly trendWindows: readonly Window[];
   readonly projectIds?: readonly string[];
   readonly recipients: readonly string[];
@@ -93,6 +90,7 @@ export function parseEvent(event: unknown, defaults: EventDefaults): ReportReque
     };
   }
 
+  const kind = parseDigestKind(fields.digest);
   let reference = defaults.now;
   if (fields.time !== undefined) {
     reference = parseInstant(fields.time, 'time', timeZone);
@@ -100,21 +98,26 @@ export function parseEvent(event: unknown, defaults: EventDefaults): ReportReque
       throw new InputError('time', 'is more than 5 minutes in the future');
   } else {
     for (const key of Object.keys(fields)) {
-      if (!MANUAL_FIELDS.has(key))
+      if (!MANUAL_FIELDS.has(key) && key !== 'digest')
         throw new InputError(key, 'is not a known field (did you mean start_time?)');
     }
   }
-  const { date, window } = previousLocalDay(reference, timeZone);
-  const trendWindows = Array.from({ length: TREND_DAYS }, (_, i) =>
-    localDayWindow(addDays(date, i - TREND_DAYS), timeZone),
-  );
+  const period = digestPeriod(kind, reference, timeZone);
   return {
-    kind: 'daily',
-    window,
-    trendWindows,
+    kind,
+    window: period.window,
+    trendWindows: period.trendWindows,
     ...shared,
-    idempotencyKey: manualKey ?? `daily:${date}`,
+    idempotencyKey: manualKey ?? period.key,
   };
+}
+
+/** `digest`: which scheduled digest an event asks for; daily when absent. */
+function parseDigestKind(value: unknown): DigestKind {
+  if (value === undefined) return 'daily';
+  if (typeof value === 'string' && (DIGEST_KINDS as readonly string[]).includes(value))
+    return value as DigestKind;
+  throw new InputError('digest', `must be one of ${DIGEST_KINDS.join(', ')}`);
 }
 
 /**

@@ -78,7 +78,7 @@ export function renderDigest(
   const period = describeWindow({ start: report.start_time, end: report.end_time }, timeZone);
   const unusual = report.unusual ?? [];
   const subject =
-    `${unusual.length ? `⚠ ${unusual.length} unusual · ` : ''}Code interpreter sessions ${period} (${timeZone}): ` +
+    `${unusual.length ? `⚠ ${unusual.length} unusual · ` : ''}${titleOf(report.kind)} ${period} (${timeZone}): ` +
     `${formatCount(report.total_sessions)}${report.total_cost_usd === null ? '' : ` · ${formatUsd(report.total_cost_usd)}`}`;
   const rows = bodyRows(report, trend);
   const hidden = report.projects.length - rows.length;
@@ -100,7 +100,7 @@ export function renderDigest(
       name: names.get(u.project_id) ?? UNATTRIBUTED,
       text: unusualText(u, notes),
     })),
-    weekday: weekdayOf(report.start_time, timeZone),
+    compared: comparedWith(report.kind, weekdayOf(report.start_time, timeZone)),
   };
   return {
     subject,
@@ -127,8 +127,8 @@ interface DigestView {
   /** The cost line: the amount and the UTC days it covers, or why it is unavailable. */
   readonly cost: string;
   readonly unusual: readonly (UnusualProject & { readonly name: string; readonly text: string })[];
-  /** The report day's weekday (`Thu`), which the trend compares with a week before. */
-  readonly weekday: string;
+  /** What the trend compares with: `last Thu`, `the week before`, `the month before`. */
+  readonly compared: string;
 }
 
 const UTC_DAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
@@ -158,6 +158,20 @@ export function unusualText(u: UnusualProject, notes: DigestNotes = {}): string 
     case 'cost':
       return `cost: ${formatUsd(u.cost_usd ?? 0)} of code interpreter${notes.alertCostUsd === undefined ? '' : ` (alert at ${formatUsd(notes.alertCostUsd)})`}, ${sessions(u.num_sessions)}`;
   }
+}
+
+/** `Code interpreter sessions`, with `Weekly` or `Monthly` before it for those digests. */
+export function titleOf(kind: ReportResult['kind']): string {
+  if (kind === 'weekly') return 'Weekly code interpreter sessions';
+  if (kind === 'monthly') return 'Monthly code interpreter sessions';
+  return 'Code interpreter sessions';
+}
+
+/** What a digest's trend compares with: the same weekday a week before, or the period before. */
+export function comparedWith(kind: ReportResult['kind'], weekday: string): string {
+  if (kind === 'weekly') return 'the week before';
+  if (kind === 'monthly') return 'the month before';
+  return `last ${weekday}`;
 }
 
 /** `Thu`: the weekday of an instant in a zone. */
@@ -192,34 +206,40 @@ export function displayName(project: ProjectRow): string {
   return neutralizeText(project.project_name ?? project.project_id);
 }
 
-/** `▲ +12`, `▼ −3` or `= ±0`: today against the same weekday a week before. */
-export function weekChange(trend: Pick<ProjectTrend, 'same_weekday_sessions'>, today: number): string {
-  const delta = today - trend.same_weekday_sessions;
+/** `▲ +12`, `▼ −3` or `= ±0`: the period against the one it is compared with. */
+export function change(trend: Pick<ProjectTrend, 'compared_sessions'>, today: number): string {
+  const delta = today - trend.compared_sessions;
   const arrow = delta > 0 ? '▲' : delta < 0 ? '▼' : '=';
   const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
   return `${arrow} ${sign}${formatCount(Math.abs(delta))}`;
 }
 
-function trendText(trend: ProjectTrend, today: number, weekday: string): string {
-  return `${weekChange(trend, today)} vs last ${weekday}, 7-day avg ${formatCount(trend.seven_day_mean_sessions)}`;
+function trendText(trend: ProjectTrend, today: number, compared: string): string {
+  const mean = trend.seven_day_mean_sessions;
+  return `${change(trend, today)} vs ${compared}${mean === undefined ? '' : `, 7-day avg ${formatCount(mean)}`}`;
 }
 
 function trendHtml(trend: ProjectTrend, today: number): string {
-  return `${weekChange(trend, today)}<br><span class="ud-muted" style="font-size:12px;color:#6b7280;">avg ${formatCount(trend.seven_day_mean_sessions)}</span>`;
+  const mean = trend.seven_day_mean_sessions;
+  return `${change(trend, today)}${mean === undefined ? '' : `<br><span class="ud-muted" style="font-size:12px;color:#6b7280;">avg ${formatCount(mean)}</span>`}`;
+}
+
+/** `Last Thu: 1,832; 7-day average: 1,234.5`, or `The week before: 9,120`. */
+function trendSummary(trend: Trend, compared: string, separator: string): string {
+  const mean = trend.seven_day_mean_sessions;
+  return `${capitalize(compared)}${separator === ' · ' ? ' ' : ': '}${formatCount(trend.compared_sessions)}${mean === undefined ? '' : `${separator}7-day average${separator === ' · ' ? ' ' : ': '}${formatCount(mean)}`}`;
 }
 
 function renderText(view: DigestView): string {
   const { report, trend: dayTrend } = view;
   const lines = [
-    `Code interpreter sessions — ${view.period} (${view.timeZone})`,
+    `${titleOf(report.kind)} — ${view.period} (${view.timeZone})`,
     '',
     `Total: ${formatCount(report.total_sessions)} sessions in ${formatCount(report.projects.length)} project rows`,
     capitalize(view.cost),
   ];
   if (dayTrend) {
-    lines.push(
-      `Last ${view.weekday}: ${formatCount(dayTrend.same_weekday_sessions)}; 7-day average: ${formatCount(dayTrend.seven_day_mean_sessions)}`,
-    );
+    lines.push(trendSummary(dayTrend, view.compared, '; '));
   }
   if (view.unusual.length) {
     lines.push('', `⚠ Needs a look (${view.unusual.length}):`);
@@ -241,7 +261,7 @@ function renderText(view: DigestView): string {
     lines.push(
       `  ${bar.padEnd(BAR_WIDTH_CHARS)} ${formatCount(project.num_sessions)} · ${formatShare(project.num_sessions, report.total_sessions)}` +
         (typeof project.cost_usd === 'number' ? ` · ${formatUsd(project.cost_usd)}` : '') +
-        (trend ? `\n  ${trendText(trend, project.num_sessions, view.weekday)}` : ''),
+        (trend ? `\n  ${trendText(trend, project.num_sessions, view.compared)}` : ''),
     );
   }
   if (view.hidden > 0) {
@@ -327,7 +347,7 @@ function renderHtml(view: DigestView): string {
       : '';
   const costLine = `<div class="ud-text" style="${FONT}font-size:15px;color:#111827;">${escapeHtml(capitalize(view.cost))}</div>`;
   const trendLine = dayTrend
-    ? `<div class="ud-muted" style="${FONT}font-size:13px;color:#6b7280;">Last ${view.weekday} ${formatCount(dayTrend.same_weekday_sessions)} · 7-day average ${formatCount(dayTrend.seven_day_mean_sessions)}</div>`
+    ? `<div class="ud-muted" style="${FONT}font-size:13px;color:#6b7280;">${escapeHtml(trendSummary(dayTrend, view.compared, ' · '))}</div>`
     : '';
   // What needs a look comes first, before the table: the question a reader asks first.
   const unusual = view.unusual.length
@@ -340,7 +360,7 @@ ${view.unusual.map((u) => `<div class="ud-text" style="${FONT}font-size:14px;col
     report.projects.length === 0
       ? ''
       : `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">
-<tr><th class="ud-cell" style="${HEAD}">Project</th><th class="ud-cell" style="${HEAD}text-align:right;">Sessions</th>${hasCost ? `<th class="ud-cell" style="${HEAD}text-align:right;">Cost</th>` : ''}${hasTrend ? `<th class="ud-cell" style="${HEAD}text-align:right;">Vs last ${view.weekday}</th>` : ''}</tr>
+<tr><th class="ud-cell" style="${HEAD}">Project</th><th class="ud-cell" style="${HEAD}text-align:right;">Sessions</th>${hasCost ? `<th class="ud-cell" style="${HEAD}text-align:right;">Cost</th>` : ''}${hasTrend ? `<th class="ud-cell" style="${HEAD}text-align:right;">Vs ${escapeHtml(view.compared.replace(/^the /, 'prev. ').replace(/ before$/, ''))}</th>` : ''}</tr>
 ${rows}
 </table>`;
   return `<!DOCTYPE html>
@@ -367,7 +387,16 @@ ${more}
 /** Spreadsheet-safe CSV: quoted where needed, and names that start like a formula are defused. */
 export function renderCsv(report: ReportResult, reportTrend?: Trend): string {
   const header = ['project_id', 'project_name', 'num_sessions', 'share_percent', 'cost_usd'];
-  if (reportTrend) header.push('same_weekday_last_week_sessions', 'seven_day_mean_sessions');
+  if (reportTrend) {
+    header.push(
+      report.kind === 'weekly'
+        ? 'previous_week_sessions'
+        : report.kind === 'monthly'
+          ? 'previous_month_sessions'
+          : 'same_weekday_last_week_sessions',
+    );
+    if (reportTrend.seven_day_mean_sessions !== undefined) header.push('seven_day_mean_sessions');
+  }
   const lines = [header.join(',')];
   report.projects.forEach((project, i) => {
     const cells = [
@@ -378,7 +407,8 @@ export function renderCsv(report: ReportResult, reportTrend?: Trend): string {
       typeof project.cost_usd === 'number' ? String(project.cost_usd) : '',
     ];
     const trend = reportTrend?.projects[i];
-    if (trend) cells.push(String(trend.same_weekday_sessions), String(trend.seven_day_mean_sessions));
+    if (trend) cells.push(String(trend.compared_sessions));
+    if (trend?.seven_day_mean_sessions !== undefined) cells.push(String(trend.seven_day_mean_sessions));
     lines.push(cells.map(csvCell).join(','));
   });
   return `${lines.join('\r\n')}\r\n`;

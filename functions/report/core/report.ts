@@ -13,14 +13,16 @@ export interface ProjectRow {
 
 export interface ProjectTrend {
   readonly project_id: string | null;
-  /** Sessions on the same weekday a week before the report day. */
-  readonly same_weekday_sessions: number;
-  /** Mean sessions a day over the TREND_DAYS days before the report day. */
-  readonly seven_day_mean_sessions: number;
+  /** Sessions in the period compared with: the same weekday a week before (daily), the week or month before. */
+  readonly compared_sessions: number;
+  /** Daily only: mean sessions a day over the TREND_DAYS days before the report day. */
+  readonly seven_day_mean_sessions?: number;
 }
 
 /** The contract's return value (Unix seconds, `end_time` exclusive). */
 export interface ReportResult {
+  /** Which digest this is, or `range` for a manual start/end. */
+  readonly kind: 'daily' | 'weekly' | 'monthly' | 'range';
   readonly start_time: number;
   readonly end_time: number;
   readonly total_sessions: number;
@@ -34,10 +36,10 @@ export interface ReportResult {
   readonly unusual?: readonly UnusualProject[];
 }
 
-/** Context for a daily email: the same weekday a week before, and the mean of the 7 days before. */
+/** Context for a digest: the period compared with and, for a daily one, the mean of the 7 days before. */
 export interface Trend {
-  readonly same_weekday_sessions: number;
-  readonly seven_day_mean_sessions: number;
+  readonly compared_sessions: number;
+  readonly seven_day_mean_sessions?: number;
   /** In the same order as the report's `projects`. */
   readonly projects: readonly ProjectTrend[];
 }
@@ -53,6 +55,7 @@ export interface ReportCosts {
  * names where known. A project with cost but no sessions still gets a row.
  */
 export function buildReport(input: {
+  kind: ReportResult['kind'];
   window: Window;
   totals: ProjectTotals;
   names: ReadonlyMap<string, string>;
@@ -80,6 +83,7 @@ export function buildReport(input: {
     );
   const total = costs ? roundUsd([...costs.values()].reduce((sum, usd) => sum + usd, 0)) : null;
   return {
+    kind: input.kind,
     start_time: input.window.start,
     end_time: input.window.end,
     total_sessions: sumTotals(input.totals),
@@ -92,22 +96,26 @@ export function buildReport(input: {
 }
 
 /**
- * Trend columns for each reported project from `history`, the 7 days before the report day, oldest
- * first: the first is the same weekday a week before, so a Monday is compared with a Monday.
+ * Trend columns for each reported project from `history`, the trend windows, oldest first. The
+ * first is what the period is compared with: for a daily report the same weekday a week before
+ * (a Monday with a Monday), of whose 7 days it also gives the mean; for a weekly or monthly one
+ * the week or month before.
  */
 export function buildTrend(
   projects: readonly ProjectRow[],
   history: readonly ProjectTotals[],
+  daily = true,
 ): Trend | undefined {
-  const sameWeekday = history[0];
-  if (!sameWeekday) return undefined;
+  const compared = history[0];
+  if (!compared) return undefined;
+  const mean = (value: number) => (daily ? { seven_day_mean_sessions: round1(value) } : {});
   return {
-    same_weekday_sessions: sumTotals(sameWeekday),
-    seven_day_mean_sessions: round1(history.reduce((sum, day) => sum + sumTotals(day), 0) / history.length),
+    compared_sessions: sumTotals(compared),
+    ...mean(history.reduce((sum, day) => sum + sumTotals(day), 0) / history.length),
     projects: projects.map((row) => ({
       project_id: row.project_id,
-      same_weekday_sessions: sameWeekday.get(row.project_id) ?? 0,
-      seven_day_mean_sessions: round1(meanOf(row.project_id, history)),
+      compared_sessions: compared.get(row.project_id) ?? 0,
+      ...mean(meanOf(row.project_id, history)),
     })),
   };
 }
