@@ -23,7 +23,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from './idempotency-schema';
 import { ReportFunction } from './report-function';
-import { type ReportSettings, SettingsError } from './settings';
+import { type ChannelSettings, type ReportSettings, type RouteSettings, SettingsError } from './settings';
 
 export interface ReportStackProps extends StackProps {
   readonly settings: ReportSettings;
@@ -192,6 +192,8 @@ export class ReportStack extends Stack {
         UNUSUAL_MIN_SESSIONS: String(settings.unusualMinSessions),
         ...(settings.alertCostUsd === undefined ? {} : { ALERT_COST_USD: String(settings.alertCostUsd) }),
         QUIET: String(settings.quiet),
+        ...channelEnvironment(settings.channels),
+        ...(settings.routes.length ? { ROUTES: routesEnvironment(settings.routes) } : {}),
         IDEMPOTENCY_TABLE: table.tableName,
         POWERTOOLS_SERVICE_NAME: 'usage-digest',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -273,7 +275,11 @@ export class ReportStack extends Stack {
     resources: { logGroupName: string; table: dynamodb.Table; key: kms.Key },
   ): iam.PolicyStatement[] {
     const { logGroupName } = resources;
-    const sesIdentities = [settings.senderIdentity, ...(settings.sesSandbox ? settings.recipients : [])];
+    const routeRecipients = settings.routes.flatMap((r) => r.recipients ?? []);
+    const sesIdentities = [
+      settings.senderIdentity,
+      ...(settings.sesSandbox ? [...new Set([...settings.recipients, ...routeRecipients])] : []),
+    ];
     const statements = [
       new iam.PolicyStatement({
         sid: 'WriteOwnLogs',
@@ -299,6 +305,22 @@ export class ReportStack extends Stack {
           }),
         ],
       }),
+      ...(channelSecretNames(settings).length
+        ? [
+            new iam.PolicyStatement({
+              sid: 'ReadChannelSecrets',
+              actions: ['secretsmanager:GetSecretValue'],
+              resources: channelSecretNames(settings).map((name) =>
+                this.formatArn({
+                  service: 'secretsmanager',
+                  resource: 'secret',
+                  resourceName: `${name}-??????`,
+                  arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+                }),
+              ),
+            }),
+          ]
+        : []),
       new iam.PolicyStatement({
         sid: 'SendDigest',
         // The mailer calls SendRawEmail only (multipart with a CSV attachment).
@@ -453,4 +475,50 @@ export class ReportStack extends Stack {
     );
     return topic;
   }
+}
+
+/** Every secret a channel reads (webhook URLs, signing keys), the organization's and the routes', once each. */
+function channelSecretNames(settings: ReportSettings): string[] {
+  const names = [settings.channels, ...settings.routes].flatMap((c) => [
+    c.slack?.webhookSecretName,
+    c.teams?.webhookSecretName,
+    c.webhook?.signingSecretName,
+  ]);
+  return [...new Set(names.filter((n): n is string => n !== undefined))];
+}
+
+/** The organization's channels as the function reads them (functions/report/config.ts). */
+function channelEnvironment(channels: ChannelSettings): Record<string, string> {
+  return {
+    ...(channels.slack ? { SLACK_WEBHOOK_SECRET_ID: channels.slack.webhookSecretName } : {}),
+    ...(channels.teams ? { TEAMS_WEBHOOK_SECRET_ID: channels.teams.webhookSecretName } : {}),
+    ...(channels.webhook
+      ? { WEBHOOK_URL: channels.webhook.url, WEBHOOK_SIGNING_SECRET_ID: channels.webhook.signingSecretName }
+      : {}),
+  };
+}
+
+/** Lambda's environment holds at most 4 KB in all: routes beyond that are refused at synth. */
+const MAX_ROUTES_BYTES = 3 * 1024;
+
+/** The routes as the function reads them: JSON in ROUTES. */
+function routesEnvironment(routes: readonly RouteSettings[]): string {
+  const json = JSON.stringify(
+    routes.map((r) => ({
+      name: r.name,
+      project_ids: r.project_ids,
+      ...(r.recipients ? { recipients: r.recipients } : {}),
+      ...(r.slack ? { slack_secret_id: r.slack.webhookSecretName } : {}),
+      ...(r.teams ? { teams_secret_id: r.teams.webhookSecretName } : {}),
+      ...(r.webhook
+        ? { webhook_url: r.webhook.url, webhook_signing_secret_id: r.webhook.signingSecretName }
+        : {}),
+    })),
+  );
+  if (Buffer.byteLength(json) > MAX_ROUTES_BYTES) {
+    throw new SettingsError(
+      `setting "routes": ${Buffer.byteLength(json)} bytes of routes do not fit the function's 4 KB environment; list fewer projects per route`,
+    );
+  }
+  return json;
 }

@@ -20,6 +20,74 @@ const email = (what: string) =>
     .trim()
     .refine(isEmailAddress, { error: (issue) => `${JSON.stringify(issue.input)} is not an email address` });
 
+const secretName = z
+  .string({ error: 'must be a Secrets Manager secret name' })
+  .regex(/^[\w/+=.@-]{1,512}$/, { error: 'must be a Secrets Manager secret name' });
+
+const httpsUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (
+        url.protocol === 'https:' ||
+        (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))
+      );
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an https:// URL' },
+);
+
+/** Chat and webhook channels; URLs of Slack and Teams are credentials, so only secret names are kept. */
+const channelsShape = {
+  slack: z
+    .object({
+      webhookSecretName: secretName.meta({ description: 'Secret holding the Slack incoming-webhook URL.' }),
+    })
+    .strict()
+    .optional()
+    .meta({ description: 'Post the digest to Slack (Block Kit) through an incoming webhook.' }),
+  teams: z
+    .object({
+      webhookSecretName: secretName.meta({ description: 'Secret holding the Teams Workflows webhook URL.' }),
+    })
+    .strict()
+    .optional()
+    .meta({ description: 'Post the digest to Microsoft Teams (Adaptive Card) through a Workflows webhook.' }),
+  webhook: z
+    .object({
+      url: httpsUrl.meta({ description: 'Where to POST the result JSON.' }),
+      signingSecretName: secretName.meta({ description: 'Secret holding the HMAC-SHA256 signing key.' }),
+    })
+    .strict()
+    .optional()
+    .meta({ description: 'POST the result as signed JSON (X-Usage-Digest-Signature) to an HTTPS endpoint.' }),
+};
+
+const route = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, {
+        error: 'must be a short name (letters, digits, space, _ . -)',
+      })
+      .meta({ description: 'The team, e.g. "payments"; part of its digests\' delivery records.' }),
+    project_ids: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'must be project ids' }), {
+        error: 'must be project ids',
+      })
+      .min(1, { error: 'must name at least one project' })
+      .meta({ description: 'The projects this team owns: its digest shows only these.' }),
+    recipients: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .meta({ description: "Who receives this team's digest by email." }),
+    ...channelsShape,
+  })
+  .strict();
+
 /**
  * Every setting of a deployment: the single source of the settings file's JSON Schema, of its
  * validation at synth and of the `-c key=value` overrides (same keys).
@@ -106,6 +174,11 @@ export const settingsSchema = z
         description:
           "Flag a project whose day's code interpreter cost reaches this many USD (ALERT_COST_USD). Off by default.",
       }),
+    ...channelsShape,
+    routes: z.array(route, { error: 'must be a list of routes' }).default([]).meta({
+      description:
+        'A digest per team: each route receives the digest of its projects only, on its own channels.',
+    }),
     digests: z
       .array(z.enum(['daily', 'weekly', 'monthly'], { error: 'must list daily, weekly or monthly' }), {
         error: 'must be a list of daily, weekly, monthly',
@@ -159,6 +232,22 @@ export interface ReportSettings {
   readonly quiet: boolean;
   /** The scheduled digests, each with its own schedule at `scheduleHour`. @default ['daily'] */
   readonly digests: readonly ('daily' | 'weekly' | 'monthly')[];
+  /** Chat and webhook channels for the whole organization's digest, beside the email. */
+  readonly channels: ChannelSettings;
+  /** A digest per team, of its projects only. @default none */
+  readonly routes: readonly RouteSettings[];
+}
+
+export interface ChannelSettings {
+  readonly slack?: { readonly webhookSecretName: string };
+  readonly teams?: { readonly webhookSecretName: string };
+  readonly webhook?: { readonly url: string; readonly signingSecretName: string };
+}
+
+export interface RouteSettings extends ChannelSettings {
+  readonly name: string;
+  readonly project_ids: readonly string[];
+  readonly recipients?: readonly string[];
 }
 
 /** Settings that cannot build a working stack; the message names the key and where it came from. */
@@ -199,7 +288,8 @@ export function loadSettings(
   today = new Date().toISOString().slice(0, 10),
 ): ReportSettings {
   const { values, origin } = mergeSources(sources);
-  const where = (key: string) => origin.get(key) ?? `in ${sources.fileName ?? SETTINGS_FILE}`;
+  const where = (key: string) =>
+    origin.get(key.split(/[.[]/)[0] as string) ?? `in ${sources.fileName ?? SETTINGS_FILE}`;
   const fail = (key: string, message: string): never => {
     throw new SettingsError(`setting "${key}" ${where(key)}: ${message}`);
   };
@@ -212,8 +302,12 @@ export function loadSettings(
         `unknown setting "${key}" ${where(key)}: the settings are ${KEYS.filter((k) => k !== '$schema').join(', ')}`,
       );
     }
-    const key = String(issue.path[0]);
-    if (values[key] === undefined) {
+    const key =
+      issue.path
+        .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+        .join('')
+        .replace(/^\./, '') || 'settings';
+    if (issue.path.length === 1 && values[key] === undefined) {
       throw new SettingsError(missingMessage([key], sources.fileName));
     }
     return fail(key, issue.message);
@@ -235,6 +329,9 @@ export function loadSettings(
   if (senderIdentity !== s.sender && s.sender.split('@')[1]?.toLowerCase() !== senderIdentity.toLowerCase()) {
     fail('senderIdentity', `must be the sender address or its domain, got "${senderIdentity}"`);
   }
+  const names = s.routes.map((r) => r.name.toLowerCase());
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated) fail('routes', `names the route "${repeated}" twice`);
   const allowedRecipientDomains = checked('allowedRecipientDomains', () =>
     parseAllowedDomains(s.allowedRecipientDomains?.join(','), recipients, 'allowedRecipientDomains'),
   );
@@ -256,6 +353,25 @@ export function loadSettings(
     ...(s.alertCostUsd === undefined ? {} : { alertCostUsd: s.alertCostUsd }),
     quiet: s.quiet,
     digests: s.digests,
+    channels: channelsOf(s),
+    routes: s.routes.map((r, i) => {
+      const routeRecipients =
+        r.recipients && checked(`routes[${i}].recipients`, () => parseRecipients(r.recipients, 'recipients'));
+      return {
+        name: r.name,
+        project_ids: r.project_ids,
+        ...(routeRecipients ? { recipients: routeRecipients } : {}),
+        ...channelsOf(r),
+      };
+    }),
+  };
+}
+
+function channelsOf(source: ChannelSettings): ChannelSettings {
+  return {
+    ...(source.slack ? { slack: source.slack } : {}),
+    ...(source.teams ? { teams: source.teams } : {}),
+    ...(source.webhook ? { webhook: source.webhook } : {}),
   };
 }
 
@@ -301,6 +417,16 @@ function fromContextString(key: (typeof KEYS)[number], text: string): unknown {
     case 'unusualMinSessions':
     case 'alertCostUsd':
       return trimmed === '' ? trimmed : Number(trimmed);
+    case 'slack':
+    case 'teams':
+    case 'webhook':
+    case 'routes':
+      // Structured settings arrive on the command line as JSON.
+      try {
+        return JSON.parse(trimmed);
+      } catch {
+        return trimmed;
+      }
     case 'createSenderIdentity':
     case 'sesSandbox':
     case 'quiet':

@@ -1,4 +1,4 @@
-import { isEmailAddress, parseAllowedDomains, parseRecipients } from './core/event';
+import { isEmailAddress, parseAllowedDomains, parseProjectIds, parseRecipients } from './core/event';
 import { isValidTimeZone } from './core/local-time';
 import { DEFAULT_THRESHOLDS, type UnusualThresholds } from './core/unusual';
 import { ConfigError } from './errors';
@@ -26,6 +26,27 @@ export interface ReportConfig {
   readonly thresholds: UnusualThresholds;
   /** QUIET=true: the daily digest goes out only on days with something unusual. */
   readonly quiet: boolean;
+  /** Chat and webhook channels beside the email; their URLs and keys live in Secrets Manager. */
+  readonly channels: ChannelsConfig;
+  /** ROUTES: a digest per team, of its projects only, on its own channels. */
+  readonly routes: readonly RouteConfig[];
+}
+
+export interface RouteConfig {
+  readonly name: string;
+  readonly projectIds: readonly string[];
+  /** Empty: the route has no email, only its chat or webhook channels. */
+  readonly recipients: readonly string[];
+  readonly channels: ChannelsConfig;
+}
+
+export interface ChannelsConfig {
+  /** SLACK_WEBHOOK_SECRET_ID: the secret holding a Slack incoming-webhook URL. */
+  readonly slack?: { readonly secretId: string };
+  /** TEAMS_WEBHOOK_SECRET_ID: the secret holding a Teams Workflows webhook URL. */
+  readonly teams?: { readonly secretId: string };
+  /** WEBHOOK_URL and WEBHOOK_SIGNING_SECRET_ID: where to POST the signed result, and the HMAC key's secret. */
+  readonly webhook?: { readonly url: string; readonly signingSecretId: string };
 }
 
 type Env = Record<string, string | undefined>;
@@ -56,6 +77,8 @@ export function loadConfig(env: Env = process.env): ReportConfig {
   return Object.freeze({
     thresholds: Object.freeze(thresholdsFrom(env)),
     quiet: flagFrom(env, 'QUIET'),
+    channels: Object.freeze(channelsFrom(env)),
+    routes: Object.freeze(routesFrom(optional(env, 'ROUTES'))),
     secretId: required(env, 'ADMIN_KEY_SECRET_ID'),
     sender,
     recipients: Object.freeze(recipients),
@@ -84,6 +107,80 @@ export function thresholdsFrom(env: Env): UnusualThresholds {
     throw new ConfigError('ALERT_COST_USD: must be a positive number of US dollars');
   }
   return { factor, minSessions, ...(alertCostUsd === undefined ? {} : { alertCostUsd }) };
+}
+
+/** ROUTES as the stack writes it: JSON, checked field by field, errors naming ROUTES[i].field. */
+function routesFrom(json: string | undefined): RouteConfig[] {
+  if (json === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new ConfigError('ROUTES: is not JSON');
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError('ROUTES: must be a JSON array of routes');
+  return parsed.map((raw, i) => {
+    const at = `ROUTES[${i}]`;
+    const route = (raw ?? {}) as Record<string, unknown>;
+    const text = (key: string) => {
+      const value = route[key];
+      if (value === undefined) return undefined;
+      if (typeof value !== 'string' || !value.trim())
+        throw new ConfigError(`${at}.${key}: must be a non-empty string`);
+      return value.trim();
+    };
+    const name = text('name');
+    if (!name) throw new ConfigError(`${at}.name: required`);
+    if (Array.isArray(route.project_ids) && route.project_ids.length === 0) {
+      throw new ConfigError(`${at}.project_ids: must name at least one project`);
+    }
+    const projectIds = asConfigError(() => parseProjectIds(route.project_ids, `${at}.project_ids`));
+    const recipients =
+      route.recipients === undefined
+        ? []
+        : asConfigError(() => parseRecipients(route.recipients, `${at}.recipients`));
+    const channels = channelsFrom(
+      {
+        SLACK_WEBHOOK_SECRET_ID: text('slack_secret_id'),
+        TEAMS_WEBHOOK_SECRET_ID: text('teams_secret_id'),
+        WEBHOOK_URL: text('webhook_url'),
+        WEBHOOK_SIGNING_SECRET_ID: text('webhook_signing_secret_id'),
+      },
+      at,
+    );
+    return { name, projectIds, recipients, channels };
+  });
+}
+
+function channelsFrom(env: Env, prefix = ''): ChannelsConfig {
+  const slack = optional(env, 'SLACK_WEBHOOK_SECRET_ID');
+  const teams = optional(env, 'TEAMS_WEBHOOK_SECRET_ID');
+  const url = optional(env, 'WEBHOOK_URL');
+  const signingSecretId = optional(env, 'WEBHOOK_SIGNING_SECRET_ID');
+  if (url !== undefined && signingSecretId === undefined) {
+    throw new ConfigError(
+      `${prefix ? `${prefix}.webhook_signing_secret_id` : 'WEBHOOK_SIGNING_SECRET_ID'}: required with the webhook URL (webhooks are always signed)`,
+    );
+  }
+  return {
+    ...(slack ? { slack: { secretId: slack } } : {}),
+    ...(teams ? { teams: { secretId: teams } } : {}),
+    ...(url && signingSecretId ? { webhook: { url: checkWebhookUrl(url), signingSecretId } } : {}),
+  };
+}
+
+/** A webhook receives the result: https only (loopback allowed for tests), like the API base URL. */
+function checkWebhookUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`WEBHOOK_URL: "${value}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+    throw new ConfigError('WEBHOOK_URL: must be https:// (http:// only for localhost)');
+  }
+  return value;
 }
 
 function flagFrom(env: Env, name: string): boolean {

@@ -53,6 +53,25 @@ export class DeliveryInProgressError extends ReportError {
   readonly retryable = true;
 }
 
+/** A chat or webhook channel failed; names the channel, never its URL (a credential). */
+export class ChannelError extends ReportError {
+  constructor(
+    readonly channel: string,
+    message: string,
+  ) {
+    super(`${channel}: ${message}`);
+  }
+}
+
+/** One or more channels failed after every channel was tried; the others were delivered. */
+export class DeliveryError extends ReportError {
+  constructor(readonly failures: readonly Error[]) {
+    super(
+      `delivery failed on ${failures.length === 1 ? 'one channel' : `${failures.length} channels`}: ${failures.map((f) => f.message).join('; ')}`,
+    );
+  }
+}
+
 /** SES refused or failed the digest; the message says what to do about it. */
 export class MailError extends ReportError {}
 

@@ -6,15 +6,17 @@ import { SESClient } from '@aws-sdk/client-ses';
 import type { Context } from 'aws-lambda';
 import { createAdminKeySource } from './adapters/admin-key';
 import { createMailer, type Mailer } from './adapters/mailer';
+import { createSecretReader } from './adapters/secret-text';
 import { createSendOnce, type SendOnce } from './adapters/send-once';
 import { createUsageApi, type UsageApi, type UsageApiOptions } from './adapters/usage-api';
+import type { DigestContent } from './channels/channel';
 import { loadConfig, type ReportConfig } from './config';
-import { deliveryKey } from './core/delivery-key';
-import { parseEvent, type ReportRequest } from './core/event';
-import { describeWindow, digestMessage, renderDigest } from './core/render';
+import { parseEvent } from './core/event';
+import { describeWindow } from './core/render';
 import type { ReportResult } from './core/report';
+import { deliverDigest } from './deliver';
 import { errorSummary, redactError } from './errors';
-import { type ComputedReport, computeReport } from './run-report';
+import { computeReport } from './run-report';
 
 /** Time kept back from the usage fetch for rendering, the idempotency record and SES. */
 const SEND_RESERVE_MS = 10_000;
@@ -24,6 +26,8 @@ export interface HandlerDeps {
   readonly config: () => ReportConfig;
   readonly logger: Logger;
   readonly readAdminKey: (secretId: string) => Promise<string>;
+  /** A secret's text (channel URLs, the webhook signing key), cached like the admin key. */
+  readonly readSecret: (secretId: string) => Promise<string>;
   readonly createUsageApi: (options: UsageApiOptions) => UsageApi;
   readonly mailer: (sender: string) => Mailer;
   /** Undefined without IDEMPOTENCY_TABLE: every run sends. */
@@ -93,10 +97,28 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
         retries,
         fetch_ms: elapsed(),
       });
-      // QUIET: an ordinary day sends nothing; the result still says what was computed.
-      const quietDay = config.quiet && request.kind === 'daily' && result.unusual?.length === 0;
-      if (quietDay) logger.info('quiet: nothing unusual', { window: request.window });
-      else if (!request.dryRun) await deliver(request, computed, config, context, deps);
+      if (!request.dryRun) {
+        const content: DigestContent = {
+          report: result,
+          timeZone: request.timeZone,
+          ...(computed.trend ? { trend: computed.trend } : {}),
+          notes: {
+            ...(computed.costUnavailable ? { costUnavailable: computed.costUnavailable } : {}),
+            ...(config.thresholds.alertCostUsd === undefined
+              ? {}
+              : { alertCostUsd: config.thresholds.alertCostUsd }),
+          },
+        };
+        const sendOnce = config.idempotencyTable ? deps.sendOnce?.(config.idempotencyTable) : undefined;
+        await deliverDigest(
+          request,
+          { content, forProjects: computed.forProjects },
+          config,
+          context,
+          deps,
+          sendOnce,
+        );
+      }
       logger.info('report done', { duration_ms: elapsed() });
       return result;
     } catch (error) {
@@ -106,38 +128,6 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
       throw error;
     }
   };
-}
-
-async function deliver(
-  request: ReportRequest,
-  computed: ComputedReport,
-  config: ReportConfig,
-  context: Context,
-  deps: HandlerDeps,
-): Promise<void> {
-  const digest = renderDigest(computed.result, request.timeZone, computed.trend, {
-    ...(computed.costUnavailable ? { costUnavailable: computed.costUnavailable } : {}),
-    ...(config.thresholds.alertCostUsd === undefined ? {} : { alertCostUsd: config.thresholds.alertCostUsd }),
-  });
-  const mailer = deps.mailer(config.sender);
-  const send = () => mailer.send(digestMessage(digest, request.recipients));
-  const key = deliveryKey(request);
-  if (!config.idempotencyTable || !deps.sendOnce || !key) {
-    const messageId = await send();
-    deps.logger.info('email sent', {
-      message_id: messageId,
-      recipients: request.recipients.length,
-      subject: digest.subject,
-    });
-    return;
-  }
-  const outcome = await deps.sendOnce(config.idempotencyTable)(key, context, send);
-  deps.logger.info(outcome.status === 'sent' ? 'email sent' : 'email not sent again: duplicate delivery', {
-    delivery: outcome.status,
-    message_id: outcome.messageId,
-    recipients: request.recipients.length,
-    subject: digest.subject,
-  });
 }
 
 /** The production wiring: SDK clients built once per container, endpoints from the SDK's standard variables. */
@@ -155,6 +145,7 @@ export function defaultDeps(env: Record<string, string | undefined> = process.en
     },
     logger: new Logger({ serviceName: 'usage-digest' }),
     readAdminKey: (secretId) => createAdminKeySource(secrets, secretId)(),
+    readSecret: createSecretReader(secrets),
     createUsageApi,
     mailer: (sender) => createMailer(ses, sender),
     sendOnce: (tableName) => {

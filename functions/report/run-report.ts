@@ -1,9 +1,16 @@
 import type { UsageApi } from './adapters/usage-api';
-import { UsageTally } from './core/aggregate';
+import { type ProjectTotals, UsageTally } from './core/aggregate';
 import { costWindowOf } from './core/cost';
 import type { ReportRequest } from './core/event';
 import { planQueries } from './core/plan';
-import { buildReport, buildTrend, meanOf, type ReportResult, type Trend } from './core/report';
+import {
+  buildReport,
+  buildTrend,
+  meanOf,
+  type ReportCosts,
+  type ReportResult,
+  type Trend,
+} from './core/report';
 import { DEFAULT_THRESHOLDS, findUnusual, type UnusualThresholds } from './core/unusual';
 import { errorSummary } from './errors';
 
@@ -19,6 +26,8 @@ export interface ComputedReport {
   readonly queries: number;
   /** Why cost is missing from the report, in a sentence, when it is. */
   readonly costUnavailable?: string;
+  /** The same report over some projects only (a route's), from the same fetch: no request more. */
+  forProjects(projectIds: readonly string[]): { readonly result: ReportResult; readonly trend?: Trend };
 }
 
 /** For terminals: warnings, with their reason, on stderr; nothing else. */
@@ -67,14 +76,45 @@ export async function computeReport(
   const tally = new UsageTally(segments, windows.length);
   await usageApi.fetchUsage(queries, tally, onProgress);
   const totals = tally.windowTotals();
-  const dayTotals = totals.at(-1) ?? new Map();
-  const history = totals.slice(0, -1);
+  const parts: ReportParts = {
+    request,
+    dayTotals: totals.at(-1) ?? new Map(),
+    history: totals.slice(0, -1),
+    names: await names,
+    costs: { window: costWindow, perProject: await costs },
+    thresholds,
+  };
+  return {
+    ...assemble(parts),
+    queries: queries.length,
+    ...(costUnavailable ? { costUnavailable } : {}),
+    forProjects: (projectIds) => assemble(parts, new Set(projectIds)),
+  };
+}
+
+/** What one fetch yields, from which the whole report and every route's report are assembled. */
+interface ReportParts {
+  readonly request: ReportRequest;
+  readonly dayTotals: ProjectTotals;
+  readonly history: readonly ProjectTotals[];
+  readonly names: ReadonlyMap<string, string>;
+  readonly costs: ReportCosts;
+  readonly thresholds: UnusualThresholds;
+}
+
+/** The result and trend over every project, or over `only` (a route's projects: its totals, its unusual). */
+function assemble(parts: ReportParts, only?: ReadonlySet<string>): Pick<ComputedReport, 'result' | 'trend'> {
+  const keep = <V>(map: Map<string | null, V>): Map<string | null, V> =>
+    only ? new Map([...map].filter(([id]) => id !== null && only.has(id))) : map;
+  const { request } = parts;
+  const history = parts.history.map(keep);
+  const perProject = parts.costs.perProject;
   const report = buildReport({
     kind: request.kind,
     window: request.window,
-    totals: dayTotals,
-    names: await names,
-    costs: { window: costWindow, perProject: await costs },
+    totals: keep(parts.dayTotals),
+    names: parts.names,
+    costs: { window: parts.costs.window, perProject: perProject ? keep(new Map(perProject)) : null },
   });
   const daily = request.kind === 'daily';
   const result: ReportResult = daily
@@ -87,15 +127,10 @@ export async function computeReport(
             mean_7d: meanOf(row.project_id, history),
             cost_usd: row.cost_usd ?? null,
           })),
-          thresholds,
+          parts.thresholds,
         ),
       }
     : report;
   const trend = request.kind === 'range' ? undefined : buildTrend(result.projects, history, daily);
-  return {
-    result,
-    ...(trend ? { trend } : {}),
-    queries: queries.length,
-    ...(costUnavailable ? { costUnavailable } : {}),
-  };
+  return { result, ...(trend ? { trend } : {}) };
 }

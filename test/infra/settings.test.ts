@@ -111,14 +111,65 @@ describe('Function: loadSettings', () => {
         unusualMinSessions: 50,
         quiet: false,
         digests: ['daily'],
+        channels: {},
+        routes: [],
       });
+    });
+
+    it('reads channels and routes from the file, naming a wrong key by its path', () => {
+      const settings = fromFile({
+        ...FILE,
+        slack: { webhookSecretName: 'usage-digest/slack' },
+        webhook: { url: 'https://hooks.example.com/usage', signingSecretName: 'usage-digest/webhook-key' },
+        routes: [
+          {
+            name: 'payments',
+            project_ids: ['proj_a', 'proj_b'],
+            recipients: ['pay@example.com'],
+            teams: { webhookSecretName: 'payments/teams' },
+          },
+        ],
+      })();
+      expect(settings.channels).toEqual({
+        slack: { webhookSecretName: 'usage-digest/slack' },
+        webhook: { url: 'https://hooks.example.com/usage', signingSecretName: 'usage-digest/webhook-key' },
+      });
+      expect(settings.routes).toEqual([
+        {
+          name: 'payments',
+          project_ids: ['proj_a', 'proj_b'],
+          recipients: ['pay@example.com'],
+          teams: { webhookSecretName: 'payments/teams' },
+        },
+      ]);
+      expect(
+        fromFile({ ...FILE, webhook: { url: 'http://hooks.example.com/x', signingSecretName: 'k' } }),
+      ).toThrow('setting "webhook.url" in usage-digest.config.json: must be an https:// URL');
+      expect(fromFile({ ...FILE, slack: { url: 'https://hooks.slack.com/services/T/B/x' } })).toThrow(
+        'setting "slack.webhookSecretName" in usage-digest.config.json: must be a Secrets Manager secret name',
+      );
+      expect(fromFile({ ...FILE, routes: [{ name: 'a', project_ids: [] }] })).toThrow(
+        'setting "routes[0].project_ids" in usage-digest.config.json: must name at least one project',
+      );
+      expect(
+        fromFile({
+          ...FILE,
+          routes: [
+            { name: 'Team', project_ids: ['p1'] },
+            { name: 'team', project_ids: ['p2'] },
+          ],
+        }),
+      ).toThrow('setting "routes" in usage-digest.config.json: names the route "team" twice');
+      expect(fromContext({ ...BASE, routes: '[{"name":"ops","project_ids":["p1"]}]' })().routes).toEqual([
+        { name: 'ops', project_ids: ['p1'] },
+      ]);
     });
 
     it('reads the digests to schedule, and refuses unknown or repeated ones', () => {
       expect(fromContext({ ...BASE, digests: 'weekly,monthly' })().digests).toEqual(['weekly', 'monthly']);
       expect(fromFile({ ...FILE, digests: ['daily', 'weekly'] })().digests).toEqual(['daily', 'weekly']);
       expect(fromFile({ ...FILE, digests: ['yearly'] })).toThrow(
-        'setting "digests" in usage-digest.config.json: must list daily, weekly or monthly',
+        'setting "digests[0]" in usage-digest.config.json: must list daily, weekly or monthly',
       );
       expect(fromFile({ ...FILE, digests: ['daily', 'daily'] })).toThrow('names a digest twice');
       expect(fromFile({ ...FILE, digests: [] })).toThrow('must name at least one digest');

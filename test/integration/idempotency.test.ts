@@ -1,4 +1,4 @@
-import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMailer } from '../../functions/report/adapters/mailer';
@@ -13,7 +13,7 @@ afterAll(() => harness.stop());
 beforeEach(async () => {
   await harness.ses.clear();
   harness.usageApi.reset();
-  await clearTable();
+  await harness.clearDeliveryRecords();
 });
 
 async function records() {
@@ -21,16 +21,6 @@ async function records() {
   if (!client) throw new Error('no DynamoDB');
   const { Items = [] } = await client.send(new ScanCommand({ TableName: IDEMPOTENCY_TABLE }));
   return Items;
-}
-
-async function clearTable() {
-  const client = harness.dynamodb?.client;
-  if (!client) return;
-  for (const item of await records()) {
-    await client.send(
-      new DeleteItemCommand({ TableName: IDEMPOTENCY_TABLE, Key: { id: item.id as { S: string } } }),
-    );
-  }
 }
 
 /** A handler whose SES endpoint refuses connections, as during an SES outage. */

@@ -1,3 +1,4 @@
+import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { FakeUsageApi, type FakeUsageApiOptions } from '../../dev/fake-usage-api';
 import { expectedCostCents, generateSessionLog, type SessionLog } from '../../dev/sample-usage';
@@ -85,6 +86,18 @@ export class Harness {
   async stop(): Promise<void> {
     this.restoreWrites?.();
     await Promise.all([this.usageApi.stop(), this.secrets.stop(), this.ses.stop(), this.dynamodb?.stop()]);
+  }
+
+  /** Deletes every delivery record, so the next test starts as if nothing was ever sent. */
+  async clearDeliveryRecords(): Promise<void> {
+    const client = this.dynamodb?.client;
+    if (!client) return;
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: IDEMPOTENCY_TABLE }));
+    for (const item of Items) {
+      await client.send(
+        new DeleteItemCommand({ TableName: IDEMPOTENCY_TABLE, Key: { id: item.id as { S: string } } }),
+      );
+    }
   }
 
   logs(): string {

@@ -23,6 +23,8 @@ describe('Function: loadConfig', () => {
       allowedRecipientDomains: ['example.com'],
       thresholds: { factor: 3, minSessions: 50 },
       quiet: false,
+      channels: {},
+      routes: [],
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -47,6 +49,21 @@ describe('Function: loadConfig', () => {
     [{ ALERT_COST_USD: '-5' }, 'ALERT_COST_USD: must be a positive number of US dollars'],
     [{ ALERT_COST_USD: 'ten' }, 'ALERT_COST_USD: must be a positive number of US dollars'],
     [{ QUIET: 'yes' }, 'QUIET: must be true or false'],
+    [{ ROUTES: '{' }, 'ROUTES: is not JSON'],
+    [{ ROUTES: '[{"project_ids":["p1"]}]' }, 'ROUTES[0].name: required'],
+    [{ ROUTES: '[{"name":"a","project_ids":[]}]' }, 'ROUTES[0].project_ids: must name at least one project'],
+    [
+      { ROUTES: '[{"name":"a","project_ids":["p1"],"webhook_url":"https://h.example/x"}]' },
+      'ROUTES[0].webhook_signing_secret_id: required with the webhook URL',
+    ],
+    [
+      { WEBHOOK_URL: 'https://hooks.example.com/usage' },
+      'WEBHOOK_SIGNING_SECRET_ID: required with the webhook URL',
+    ],
+    [
+      { WEBHOOK_URL: 'http://hooks.example.com/usage', WEBHOOK_SIGNING_SECRET_ID: 'k' },
+      'WEBHOOK_URL: must be https://',
+    ],
   ])('refuses %j, naming the variable', (extra, message) => {
     expect(() => loadConfig({ ...ENV, ...extra })).toThrow(message);
   });

@@ -15,6 +15,10 @@ export interface DeliveryKey {
   readonly project_ids: readonly string[] | null;
   /** Lower-cased and sorted: addresses differing only in case reach the same mailbox. */
   readonly recipients: readonly string[];
+  /** The channel, for all but the email (whose key stays as it always was): slack, teams, webhook. */
+  readonly channel?: string;
+  /** The route (team) whose digest this is; absent for the whole organization's. */
+  readonly route?: string;
 }
 
 /** The delivery key of a request that is sent once; undefined when it is not (a manual run without a key). */

@@ -41,6 +41,8 @@ export interface ReportRequest {
   readonly trendWindows: readonly Window[];
   readonly projectIds?: readonly string[];
   readonly recipients: readonly string[];
+  /** The event named its own recipients: an ad-hoc email, not the configured digest (no chat, no routes). */
+  readonly customRecipients: boolean;
   readonly dryRun: boolean;
   /** Set for daily reports, and for manual ones that pass `idempotency_key`. */
   readonly idempotencyKey?: string;
@@ -74,7 +76,13 @@ export function parseEvent(event: unknown, defaults: EventDefaults): ReportReque
   const projectIds = fields.project_ids === undefined ? undefined : parseProjectIds(fields.project_ids);
   const dryRun = parseOptionalBoolean(fields.dry_run, 'dry_run');
   const manualKey = parseOptionalKey(fields.idempotency_key);
-  const shared = { timeZone, recipients, dryRun, ...(projectIds ? { projectIds } : {}) };
+  const shared = {
+    timeZone,
+    recipients,
+    customRecipients: fields.recipients !== undefined,
+    dryRun,
+    ...(projectIds ? { projectIds } : {}),
+  };
 
   if (fields.start_time !== undefined || fields.end_time !== undefined) {
     for (const key of Object.keys(fields)) {

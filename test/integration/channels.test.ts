@@ -1,0 +1,237 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { localDayWindow } from '../../functions/report/core/local-time';
+import {
+  expectedTotal,
+  Harness,
+  lambdaContext,
+  RECIPIENTS,
+  SAMPLE_LOG,
+  scheduledEvent,
+} from '../support/harness';
+import { WebhookReceiver } from '../support/receiver';
+
+const harness = new Harness({ idempotency: true });
+const receiver = new WebhookReceiver();
+const SIGNING_KEY = 'whsec-known-test-key';
+/** A token in the Slack URL: a credential that must never reach a log or an error. */
+const SLACK_TOKEN = 'T000-B000-SECRETTOKEN42';
+let base: string;
+
+/** The Block Kit block types Slack documents; anything else would be rejected. */
+const BLOCK_TYPES = new Set(['header', 'section', 'divider', 'context']);
+
+function env() {
+  return {
+    SLACK_WEBHOOK_SECRET_ID: 'usage-digest/slack',
+    TEAMS_WEBHOOK_SECRET_ID: 'usage-digest/teams',
+    WEBHOOK_URL: `${base}/hook`,
+    WEBHOOK_SIGNING_SECRET_ID: 'usage-digest/webhook-key',
+  };
+}
+
+/** The ten-line check the README shows a receiver: HMAC-SHA256 of "<timestamp>.<body>". */
+function verify(headers: Record<string, unknown>, body: string, key: string): boolean {
+  const timestamp = String(headers['x-usage-digest-timestamp']);
+  const given = Buffer.from(String(headers['x-usage-digest-signature']));
+  const expected = Buffer.from(
+    `sha256=${createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex')}`,
+  );
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+beforeAll(async () => {
+  await harness.start();
+  base = await receiver.start();
+  harness.secrets.secrets.set('usage-digest/slack', `${base}/slack/${SLACK_TOKEN}`);
+  harness.secrets.secrets.set('usage-digest/teams', JSON.stringify({ url: `${base}/teams` }));
+  harness.secrets.secrets.set('usage-digest/webhook-key', SIGNING_KEY);
+});
+afterAll(async () => {
+  await harness.stop();
+  await receiver.stop();
+});
+beforeEach(async () => {
+  harness.usageApi.reset();
+  await harness.ses.clear();
+  await harness.clearDeliveryRecords();
+  receiver.reset();
+});
+
+describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
+  it('posts Block Kit to Slack: a header with the date, totals and cost, the top 10 and how many more', async () => {
+    const result = await harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
+    const [post] = receiver.to(`/slack/${SLACK_TOKEN}`);
+    expect(post?.headers['content-type']).toBe('application/json');
+    const message = JSON.parse(post?.body ?? '{}');
+    for (const block of message.blocks) expect(BLOCK_TYPES).toContain(block.type);
+    expect(message.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'Code interpreter sessions 2026-11-22 (Europe/Berlin)' },
+    });
+    expect(message.blocks[1].text.type).toBe('mrkdwn');
+    expect(message.blocks[1].text.text).toMatch(
+      new RegExp(
+        `^${result.total_sessions.toLocaleString('en-US')} sessions · \\$[\\d.,]+ code interpreter cost \\(cost: 22 Nov, UTC day\\)$`,
+      ),
+    );
+    const top = message.blocks.find(
+      (b: { type: string; text?: { text: string } }) =>
+        b.type === 'section' && b.text?.text.includes('proj_'),
+    );
+    expect(top.text.text.split('\n')).toHaveLength(10);
+    expect(top.text.text).toContain('vs last Sun');
+    // mrkdwn gives <, > and & meaning: a name cannot make a link or a mention.
+    expect(top.text.text).toContain('*Checkout &amp; Payments*');
+    expect(message.blocks.at(-1)).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `${result.projects.length - 10} more in the email` }],
+    });
+    expect(message.text).toContain('Code interpreter sessions 2026-11-22 (Europe/Berlin)');
+  });
+
+  it('posts an Adaptive Card 1.5 to the Teams workflow', async () => {
+    await harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
+    const message = JSON.parse(receiver.to('/teams')[0]?.body ?? '{}');
+    expect(message.type).toBe('message');
+    expect(message.attachments).toHaveLength(1);
+    const [attachment] = message.attachments;
+    expect(attachment.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(attachment.content).toMatchObject({
+      $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+      type: 'AdaptiveCard',
+      version: '1.5',
+    });
+    const facts = attachment.content.body.find((b: { type: string }) => b.type === 'FactSet').facts;
+    expect(facts).toHaveLength(10);
+    expect(facts[0]).toEqual({
+      title: expect.stringMatching(/\(proj_\w+\)$/),
+      value: expect.stringMatching(/ · \$[\d.]+ · [▲▼=]/),
+    });
+  });
+
+  it('POSTs the result to the webhook, signed with HMAC-SHA256 over "<timestamp>.<body>"', async () => {
+    const result = await harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
+    const [post] = receiver.to('/hook');
+    expect(post?.headers['content-type']).toBe('application/json');
+    expect(Number(post?.headers['x-usage-digest-timestamp'])).toBe(Date.parse('2026-11-23T07:00:00Z') / 1000);
+    expect(verify(post?.headers ?? {}, post?.body ?? '', SIGNING_KEY)).toBe(true);
+    expect(verify(post?.headers ?? {}, post?.body ?? '', 'another-key')).toBe(false);
+    expect(verify(post?.headers ?? {}, `${post?.body} `, SIGNING_KEY)).toBe(false);
+    expect(JSON.parse(post?.body ?? '{}')).toEqual({
+      ...result,
+      kind: 'daily',
+      date: '2026-11-22',
+      time_zone: 'Europe/Berlin',
+    });
+  });
+
+  it('delivers each channel once when the same day is delivered twice', async () => {
+    const handler = harness.handler(env());
+    await handler(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
+    await harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
+    expect(await harness.ses.emails()).toHaveLength(1);
+    expect(receiver.posts.map((p) => p.path.split('/')[1])).toEqual(['slack', 'teams', 'hook']);
+  });
+
+  it('tries every channel when Slack fails, fails the run naming Slack, and the retry posts to Slack only', async () => {
+    receiver.failWith(`/slack/${SLACK_TOKEN}`, 500, 3);
+    const error = await harness
+      .handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext())
+      .catch((e: Error) => e);
+    if (!(error instanceof Error)) throw new Error('the run should have failed');
+    expect(error.message).toBe('slack: the receiver answered HTTP 500');
+    expect(await harness.ses.emails()).toHaveLength(1);
+    expect(receiver.posts.map((p) => p.path.split('/')[1])).toEqual(['teams', 'hook']);
+
+    await harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
+    expect(await harness.ses.emails()).toHaveLength(1);
+    expect(receiver.posts.map((p) => p.path.split('/')[1])).toEqual(['teams', 'hook', 'slack']);
+    expect(harness.logs()).not.toContain(SLACK_TOKEN);
+  });
+
+  it('refuses a channel URL that is not https, without sending to it, and still mails', async () => {
+    harness.secrets.secrets.set('usage-digest/plain-http', 'http://hooks.slack.example/services/T0/B0/x');
+    const error = await harness
+      .handler({ SLACK_WEBHOOK_SECRET_ID: 'usage-digest/plain-http' })(
+        scheduledEvent('2026-11-23T06:00:00Z'),
+        lambdaContext(),
+      )
+      .catch((e: Error) => e);
+    if (!(error instanceof Error)) throw new Error('the run should have failed');
+    expect(error.message).toBe('slack: its URL must be https:// (http only for localhost)');
+    expect(await harness.ses.emails()).toHaveLength(1);
+  });
+});
+
+describe('Routes: a digest per team, from one fetch', () => {
+  const [pay1, pay2, research] = SAMPLE_LOG.projects as readonly [{ id: string }, { id: string }, { id: string }];
+  const routes = () =>
+    JSON.stringify([
+      {
+        name: 'payments',
+        project_ids: [pay1.id, pay2.id],
+        recipients: ['payments-team@example.com'],
+        slack_secret_id: 'usage-digest/slack',
+      },
+      {
+        name: 'research',
+        project_ids: [research.id],
+        webhook_url: `${base}/research-hook`,
+        webhook_signing_secret_id: 'usage-digest/webhook-key',
+      },
+    ]);
+
+  it('splits one fetch into the organization digest and each team digest, with their own totals', async () => {
+    const day = localDayWindow('2026-11-22', 'Europe/Berlin');
+    const result = await harness.handler({ ROUTES: routes() })(
+      scheduledEvent('2026-11-23T06:00:00Z'),
+      lambdaContext(),
+    );
+    // The same usage requests as without routes: two queries (day and trend), one page each.
+    expect(harness.usageApi.usageRequests()).toHaveLength(2);
+    expect(result.total_sessions).toBe(expectedTotal(day.start, day.end));
+
+    const emails = await harness.ses.emails();
+    const to = (address: string) => emails.filter((e) => e.destination.to.join(',').includes(address));
+    const payments = expectedTotal(day.start, day.end, [pay1.id, pay2.id]);
+    expect(to('payments-team@example.com').map((e) => e.subject)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^Code interpreter sessions 2026-11-22 \\(Europe/Berlin\\): ${payments} · \\$`),
+      ),
+    ]);
+    const paymentsText = to('payments-team@example.com')[0]?.body.text ?? '';
+    expect(paymentsText).not.toContain(research.id);
+    expect(to(RECIPIENTS[0] as string)[0]?.body.text).toContain(research.id);
+
+    const slack = JSON.parse(receiver.to(`/slack/${SLACK_TOKEN}`)[0]?.body ?? '{}');
+    expect(slack.blocks[1].text.text).toMatch(new RegExp(`^${payments} sessions · `));
+    const hook = receiver.to('/research-hook')[0];
+    expect(verify(hook?.headers ?? {}, hook?.body ?? '', SIGNING_KEY)).toBe(true);
+    const researchResult = JSON.parse(hook?.body ?? '{}');
+    expect(researchResult.total_sessions).toBe(expectedTotal(day.start, day.end, [research.id]));
+    expect(researchResult.projects.map((p: { project_id: string }) => p.project_id)).toEqual([research.id]);
+  });
+
+  it('delivers each route once per channel when the day is delivered twice', async () => {
+    for (let i = 0; i < 2; i++) {
+      await harness.handler({ ROUTES: routes() })(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
+    }
+    expect((await harness.ses.emails()).length).toBe(2);
+    expect(receiver.posts.map((p) => p.path.split('/')[1])).toEqual(['slack', 'research-hook']);
+  });
+
+  it('sends a manual range with its own recipients to them alone: no chat, no routes', async () => {
+    await harness.handler({ ...env(), ROUTES: routes() })(
+      {
+        start_time: '2026-11-20',
+        end_time: '2026-11-21',
+        recipients: ['cto@example.com'],
+        idempotency_key: 'cto-1',
+      },
+      lambdaContext(),
+    );
+    expect((await harness.ses.emails()).map((e) => e.destination.to)).toEqual([['cto@example.com']]);
+    expect(receiver.posts).toEqual([]);
+  });
+});
