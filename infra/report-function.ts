@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -21,10 +22,14 @@ export interface ReportFunctionProps {
  * source maps. The AWS SDK clients are bundled rather than taken from the runtime, so the versions
  * we test are the ones that run, and tree-shaking keeps only the three clients the code imports.
  */
+// Relative to this file, or to dist/index.js when used as a package: both sit one level down.
+const HANDLER_ENTRY = fileURLToPath(new URL('../functions/report/handler.ts', import.meta.url));
+const OWN_LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
+
 export class ReportFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ReportFunctionProps) {
     super(scope, id, {
-      entry: fileURLToPath(new URL('../functions/report/handler.ts', import.meta.url)),
+      entry: HANDLER_ENTRY,
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -34,7 +39,8 @@ export class ReportFunction extends NodejsFunction {
       logGroup: props.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      depsLockFilePath: fileURLToPath(new URL('../package-lock.json', import.meta.url)),
+      // This repository's lock file; installed as a package (without one), NodejsFunction finds the app's.
+      ...(existsSync(OWN_LOCK_FILE) ? { depsLockFilePath: OWN_LOCK_FILE } : {}),
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',

@@ -100,6 +100,49 @@ describe('Stack: ReportStack', () => {
     ]);
   });
 
+  it('keeps the logical ids of stacks deployed before the construct, so an upgrade updates in place', () => {
+    const { template: all } = synth({
+      alarmEmail: 'oncall@example.com',
+      createSenderIdentity: 'true',
+      digests: 'daily,weekly,monthly',
+    } as Record<string, string>);
+    // Listed from a synth of 0.1.0's stack (plus the weekly and monthly schedules and new outputs).
+    expect(Object.keys(all.toJSON().Resources).sort()).toEqual([
+      'AlarmTopicD01E77F9',
+      'AlarmTopicPolicy309DB5F8',
+      'AlarmTopiconcallexamplecomCD7D68CB',
+      'DailySchedule',
+      'FailureQueue4F308C52',
+      'FailureQueueAlarm42FD2376',
+      'FailureQueuePolicy42243A53',
+      'IdempotencyTable22A5A209',
+      'Key961B73FD',
+      'MonthlySchedule',
+      'ReportErrorsAlarm0439A401',
+      'ReportFunction3CBC8DF1',
+      'ReportFunctionAsyncConfig',
+      'ReportFunctionPolicyDC6FB331',
+      'ReportFunctionRoleC92E4085',
+      'ReportLogGroupEB47975E',
+      'ScheduleDeadLetterAlarm21E1C1A0',
+      'ScheduleDeadLetterQueue0D6B48D2',
+      'ScheduleDeadLetterQueuePolicy71B1C1FF',
+      'SchedulePolicy2EC7A57D',
+      'ScheduleRole756A1A25',
+      'SenderIdentity5AECAF6F',
+      'WeeklySchedule',
+    ]);
+    expect(Object.keys(all.toJSON().Outputs).sort()).toEqual([
+      'AlarmTopicArn',
+      'FailureQueueUrl',
+      'FunctionName',
+      'IdempotencyTableName',
+      'InvokeExample',
+      'KeyArn',
+      'LogGroupName',
+    ]);
+  });
+
   it('keeps the table, the log group and its key on cdk destroy, and deletes the queues', () => {
     for (const type of ['AWS::DynamoDB::Table', 'AWS::Logs::LogGroup', 'AWS::KMS::Key']) {
       template.hasResource(type, { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });

@@ -1,0 +1,541 @@
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from './idempotency-schema';
+import { ReportFunction } from './report-function';
+import { type ChannelSettings, type ReportSettings, type RouteSettings, SettingsError } from './settings';
+import { settingsOfProps, type UsageDigestProps } from './usage-digest-props';
+
+/**
+ * Lambda's asynchronous retries. Two retries (after about 1 and 2 minutes) ride out a brief API
+ * or SES outage; the idempotency record makes them safe, so a retry never mails twice.
+ */
+export const ASYNC_RETRY_ATTEMPTS = 2;
+/**
+ * How long Lambda keeps trying an event. A digest more than 3 hours late is better replaced by a
+ * manual run after someone looked at the alarm than delivered into the afternoon.
+ */
+export const ASYNC_MAX_EVENT_AGE = Duration.hours(3);
+
+/**
+ * usage-digest as an L3 construct: the scheduled digests (daily, weekly, monthly) of an OpenAI
+ * organization's code interpreter usage and cost, by email, Slack, Teams and webhook, with routes
+ * per team; the function, its idempotency table, failure queues, alarms and their topic. Props are
+ * validated with the settings file's own schema; errors name the prop.
+ */
+export class UsageDigest extends Construct {
+  /** The report function (Node.js 22, arm64). */
+  readonly reportFunction: lambda.Function;
+  /** Delivery records: at most one digest per period, audience and channel. Kept on destroy. */
+  readonly idempotencyTable: dynamodb.Table;
+  /** Events whose runs failed after every retry. */
+  readonly failureQueue: sqs.Queue;
+  /** Events the scheduler could not deliver to the function. */
+  readonly scheduleDeadLetterQueue: sqs.Queue;
+  /** Alarms notify here (SNS, KMS-encrypted); `alarmEmail` is subscribed. */
+  readonly alarmTopic: sns.Topic;
+  /** One EventBridge Scheduler schedule per digest (daily, weekly, monthly), in the props order. */
+  readonly schedules: scheduler.CfnSchedule[] = [];
+  /** The settings the resources were built from, validated and with defaults applied. */
+  readonly settings: ReportSettings;
+
+  private get stack(): Stack {
+    return Stack.of(this);
+  }
+
+  constructor(scope: Construct, id: string, props: UsageDigestProps) {
+    super(scope, id);
+    const others = this.stack.node.findAll().filter((c) => c instanceof UsageDigest && c !== this);
+    if (others.length) {
+      throw new SettingsError(
+        'UsageDigest: one per stack (its log group is named after the stack); use another stack',
+      );
+    }
+    const settings = settingsOfProps(props);
+    this.settings = settings;
+    this.checkSecretKeyLocation(settings.secretKmsKeyArn);
+
+    // One customer managed key for the queues, the alarm topic and the log group.
+    const key = new kms.Key(this, 'Key', {
+      description: 'usage-digest: queues, alarm topic and logs',
+      enableKeyRotation: true,
+      // Kept by `cdk destroy`: the retained log group is encrypted with it (README: Removing).
+      removalPolicy: RemovalPolicy.RETAIN,
+      pendingWindow: Duration.days(7),
+    });
+    // CloudWatch alarms cannot publish to a topic under a key they may not use (nor under aws/sns).
+    // This is AWS's documented statement for an event source publishing to an encrypted topic
+    // (SNS developer guide, "Enable compatibility between event sources from AWS services and
+    // encrypted topics"): no conditions, since a condition key CloudWatch's call does not carry
+    // silently drops every notification. Who may publish is scoped by the topic policy instead.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToUseTheTopicKey',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'], // in a key policy, "*" is this key
+      }),
+    );
+    // CT.KMS.PR.3: grants on this key only through AWS services (Logs, SQS, SNS create their own).
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyGrantsExceptThroughAwsServices',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
+      }),
+    );
+    const logGroupName = `/usage-digest/${this.stack.stackName}/report`;
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsToEncryptTheReportLogGroup',
+        principals: [new iam.ServicePrincipal(`logs.${this.stack.region}.amazonaws.com`)],
+        // The documented kms:Encrypt*, Decrypt*, ReEncrypt*, GenerateDataKey*, Describe*, spelled out.
+        actions: [
+          'kms:Encrypt',
+          'kms:Decrypt',
+          'kms:ReEncryptFrom',
+          'kms:ReEncryptTo',
+          'kms:GenerateDataKey',
+          'kms:GenerateDataKeyWithoutPlaintext',
+          'kms:GenerateDataKeyPair',
+          'kms:GenerateDataKeyPairWithoutPlaintext',
+          'kms:DescribeKey',
+        ],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: {
+            'kms:EncryptionContext:aws:logs:arn': this.stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: logGroupName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+
+    const logGroup = new logs.LogGroup(this, 'ReportLogGroup', {
+      logGroupName,
+      // A year (CT.CLOUDWATCH.PR.2): a digest questioned months later can still be traced.
+      retention: logs.RetentionDays.ONE_YEAR,
+      encryptionKey: key,
+      // Kept by `cdk destroy`: the record of what was sent outlives the stack until you delete it.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const queueProps: sqs.QueueProps = {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.DESTROY,
+      // Declares the queue a dead-letter queue (CT.SQS.PR.1), which needs none of its own.
+      // allowAll is SQS's default: no behaviour changes, the queue only says what it is.
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
+    };
+    this.failureQueue = new sqs.Queue(this, 'FailureQueue', queueProps);
+    const scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', queueProps);
+    this.scheduleDeadLetterQueue = scheduleDeadLetterQueue;
+    for (const queue of [this.failureQueue, scheduleDeadLetterQueue]) {
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself a dead-letter queue.',
+      });
+    }
+
+    const table = new dynamodb.Table(this, 'IdempotencyTable', {
+      partitionKey: { name: IDEMPOTENCY_TABLE_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: IDEMPOTENCY_TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Records hold a hash and an SES message id; the AWS managed key needs no grants on the role.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Kept by `cdk destroy`, like any table with point-in-time recovery: deleting is a choice.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.idempotencyTable = table;
+
+    const role = new iam.Role(this, 'ReportFunctionRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'usage-digest report function: its own logs, one secret, one SES identity, one table, one queue',
+    });
+    const policy = new iam.Policy(this, 'ReportFunctionPolicy', {
+      roles: [role],
+      statements: this.functionStatements(settings, { logGroupName, table, key }),
+    });
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${this.nagArn('logs', `log-group:${logGroupName}:log-stream:*`)}]`,
+      reason: 'Log streams of this one log group: Lambda names them at run time.',
+    });
+
+    if (settings.createSenderIdentity) {
+      new ses.EmailIdentity(this, 'SenderIdentity', {
+        identity: settings.senderIdentity.includes('@')
+          ? ses.Identity.email(settings.senderIdentity)
+          : ses.Identity.domain(settings.senderIdentity),
+      });
+    }
+
+    const fn = new ReportFunction(this, 'ReportFunction', {
+      role,
+      logGroup,
+      environment: {
+        ADMIN_KEY_SECRET_ID: settings.secretName,
+        REPORT_SENDER: settings.sender,
+        REPORT_RECIPIENTS: settings.recipients.join(','),
+        REPORT_TIMEZONE: settings.timeZone,
+        ALLOWED_RECIPIENT_DOMAINS: settings.allowedRecipientDomains.join(','),
+        UNUSUAL_FACTOR: String(settings.unusualFactor),
+        UNUSUAL_MIN_SESSIONS: String(settings.unusualMinSessions),
+        ...(settings.alertCostUsd === undefined ? {} : { ALERT_COST_USD: String(settings.alertCostUsd) }),
+        QUIET: String(settings.quiet),
+        ...channelEnvironment(settings.channels),
+        ...(settings.routes.length ? { ROUTES: routesEnvironment(settings.routes) } : {}),
+        IDEMPOTENCY_TABLE: table.tableName,
+        POWERTOOLS_SERVICE_NAME: 'usage-digest',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      },
+    });
+    fn.node.addDependency(policy);
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Pinned to Node.js 22, the runtime the shipped bundle is tested on in CI.',
+    });
+    this.reportFunction = fn;
+
+    const asyncConfig = new lambda.CfnEventInvokeConfig(this, 'ReportFunctionAsyncConfig', {
+      functionName: fn.functionName,
+      qualifier: '$LATEST',
+      maximumRetryAttempts: ASYNC_RETRY_ATTEMPTS,
+      maximumEventAgeInSeconds: ASYNC_MAX_EVENT_AGE.toSeconds(),
+      destinationConfig: { onFailure: { destination: this.failureQueue.queueArn } },
+    });
+    // Lambda checks the role may send to the destination when the config is created.
+    asyncConfig.node.addDependency(policy);
+
+    this.createSchedule(settings, fn, scheduleDeadLetterQueue, key);
+    this.alarmTopic = this.createAlarms(
+      settings,
+      fn,
+      { failures: this.failureQueue, scheduleDeadLetters: scheduleDeadLetterQueue },
+      key,
+    );
+
+    new CfnOutput(this, 'FunctionName', { value: fn.functionName, description: 'The report function' });
+    new CfnOutput(this, 'FailureQueueUrl', {
+      value: this.failureQueue.queueUrl,
+      description: 'Events whose runs failed after all retries',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+    // What `cdk destroy` keeps, named here so it can be found and deleted afterwards (README: Removing).
+    new CfnOutput(this, 'IdempotencyTableName', { value: table.tableName, description: 'Kept on destroy' });
+    new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName, description: 'Kept on destroy' });
+    new CfnOutput(this, 'KeyArn', {
+      value: key.keyArn,
+      description: 'Kept on destroy (encrypts the log group)',
+    });
+    new CfnOutput(this, 'InvokeExample', {
+      description: 'An ad-hoc report without mailing (drop dry_run to mail it)',
+      // --cli-read-timeout 0: the CLI's 60 s default would re-invoke a slow run (and mail twice).
+      value: `aws lambda invoke --function-name ${fn.functionName} --cli-read-timeout 0 --cli-binary-format raw-in-base64-out --payload '{"start_time":"2026-11-01","end_time":"2026-11-08","idempotency_key":"2026-11-01-week","dry_run":true}' report.json && cat report.json`,
+    });
+  }
+
+  /**
+   * Secrets Manager decrypts with the secret's key in the secret's own region and account, which
+   * are the stack's (the grant names secrets there): a key elsewhere can never be the one.
+   */
+  private checkSecretKeyLocation(keyArn: string | undefined): void {
+    if (keyArn === undefined) return;
+    const [, , , region, account] = keyArn.split(':');
+    for (const [what, expected, actual] of [
+      ['region', this.stack.region, region],
+      ['account', this.stack.account, account],
+    ] as const) {
+      if (!Token.isUnresolved(expected) && expected !== actual) {
+        throw new SettingsError(
+          `setting "secretKmsKeyArn": the key is in ${what} ${actual}, but the stack and its secret are in ${expected}; give the key that encrypts the secret`,
+        );
+      }
+    }
+  }
+
+  /** An ARN in this stack's account and region as cdk-nag renders it in finding ids. */
+  private nagArn(service: string, resource: string): string {
+    const show = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    return `arn:<AWS::Partition>:${service}:${show(this.stack.region, 'Region')}:${show(this.stack.account, 'AccountId')}:${resource}`;
+  }
+
+  /** Exactly what the function may do, resource by resource. */
+  private functionStatements(
+    settings: ReportSettings,
+    resources: { logGroupName: string; table: dynamodb.Table; key: kms.Key },
+  ): iam.PolicyStatement[] {
+    const { logGroupName } = resources;
+    const routeRecipients = settings.routes.flatMap((r) => r.recipients ?? []);
+    const sesIdentities = [
+      settings.senderIdentity,
+      ...(settings.sesSandbox ? [...new Set([...settings.recipients, ...routeRecipients])] : []),
+    ];
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [
+          this.stack.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: `${logGroupName}:log-stream:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadAdminKey',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [
+          this.stack.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${settings.secretName}-??????`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+      ...(channelSecretNames(settings).length
+        ? [
+            new iam.PolicyStatement({
+              sid: 'ReadChannelSecrets',
+              actions: ['secretsmanager:GetSecretValue'],
+              resources: channelSecretNames(settings).map((name) =>
+                this.stack.formatArn({
+                  service: 'secretsmanager',
+                  resource: 'secret',
+                  resourceName: `${name}-??????`,
+                  arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+                }),
+              ),
+            }),
+          ]
+        : []),
+      new iam.PolicyStatement({
+        sid: 'SendDigest',
+        // The mailer calls SendRawEmail only (multipart with a CSV attachment).
+        actions: ['ses:SendRawEmail'],
+        resources: [...new Set(sesIdentities)].map((identity) =>
+          this.stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
+        ),
+      }),
+      new iam.PolicyStatement({
+        sid: 'RecordDeliveries',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [resources.table.tableArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'SendFailedEventsToTheQueue',
+        actions: ['sqs:SendMessage'],
+        resources: [this.failureQueue.queueArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'UseTheQueueKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [resources.key.keyArn],
+      }),
+    ];
+    if (settings.secretKmsKeyArn) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'DecryptAdminKey',
+          actions: ['kms:Decrypt'],
+          resources: [settings.secretKmsKeyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${this.stack.region}.amazonaws.com` },
+          },
+        }),
+      );
+    }
+    return statements;
+  }
+
+  private createSchedule(
+    settings: ReportSettings,
+    fn: lambda.IFunction,
+    deadLetterQueue: sqs.Queue,
+    key: kms.Key,
+  ): void {
+    const role = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': this.stack.account },
+      }),
+      description: 'usage-digest schedule: invoke the report function, dead-letter to its queue',
+    });
+    const policy = new iam.Policy(this, 'SchedulePolicy', {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }),
+        new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }),
+        new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }),
+      ],
+    });
+    // One schedule per digest, at the same local hour: daily, Mondays, the 1st of the month.
+    const cadence = {
+      daily: {
+        id: 'DailySchedule',
+        cron: '* * ? *',
+        what: "yesterday's code interpreter sessions, every day",
+      },
+      weekly: { id: 'WeeklySchedule', cron: '? * MON *', what: 'last week (Monday to Monday), every Monday' },
+      monthly: { id: 'MonthlySchedule', cron: '1 * ? *', what: 'last calendar month, on the 1st' },
+    } as const;
+    for (const digest of settings.digests) {
+      const { id, cron, what } = cadence[digest];
+      const schedule = new scheduler.CfnSchedule(this, id, {
+        description: `usage-digest: ${what} at ${settings.scheduleHour}:00 ${settings.timeZone}`,
+        scheduleExpression: `cron(0 ${settings.scheduleHour} ${cron})`,
+        scheduleExpressionTimezone: settings.timeZone,
+        flexibleTimeWindow: { mode: 'OFF' },
+        state: 'ENABLED',
+        target: {
+          arn: fn.functionArn,
+          roleArn: role.roleArn,
+          // The scheduled time, not the delivery time, decides which period is reported.
+          input: JSON.stringify({ digest, time: '<aws.scheduler.scheduled-time>' }),
+          retryPolicy: {
+            maximumRetryAttempts: 10,
+            maximumEventAgeInSeconds: ASYNC_MAX_EVENT_AGE.toSeconds(),
+          },
+          deadLetterConfig: { arn: deadLetterQueue.queueArn },
+        },
+      });
+      schedule.node.addDependency(policy);
+      this.schedules.push(schedule);
+    }
+  }
+
+  private createAlarms(
+    settings: ReportSettings,
+    fn: lambda.Function,
+    queues: { failures: sqs.Queue; scheduleDeadLetters: sqs.Queue },
+    key: kms.Key,
+  ): sns.Topic {
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'usage-digest alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    if (settings.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
+    const action = new cloudwatchActions.SnsAction(topic);
+    const created: cloudwatch.Alarm[] = [];
+    const period = Duration.minutes(5);
+    const alarms: [id: string, description: string, metric: cloudwatch.IMetric][] = [
+      [
+        'ReportErrorsAlarm',
+        'The report function failed (it will retry; see its log group).',
+        fn.metricErrors({ period, statistic: 'Sum' }),
+      ],
+      [
+        'FailureQueueAlarm',
+        'A report failed after all retries: its event is in the failure queue.',
+        queues.failures.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      ],
+      [
+        'ScheduleDeadLetterAlarm',
+        'The schedule could not invoke the function: its event is in the dead-letter queue.',
+        queues.scheduleDeadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      ],
+    ];
+    for (const [id, alarmDescription, metric] of alarms) {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      // Alarm actions only: OK actions would mail three "OK" notifications on every fresh deploy,
+      // as each new alarm leaves INSUFFICIENT_DATA. A recovered run shows itself: the digest arrives.
+      alarm.addAlarmAction(action);
+      created.push(alarm);
+    }
+    // A topic policy replaces SNS's default one, and enforceSSL's holds only the TLS deny: without
+    // this statement CloudWatch is refused ("no resource-based policy allows the SNS:Publish action").
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          ArnEquals: { 'aws:SourceArn': created.map((alarm) => alarm.alarmArn) },
+          StringEquals: { 'aws:SourceAccount': this.stack.account },
+        },
+      }),
+    );
+    return topic;
+  }
+}
+
+/** Every secret a channel reads (webhook URLs, signing keys), the organization's and the routes', once each. */
+function channelSecretNames(settings: ReportSettings): string[] {
+  const names = [settings.channels, ...settings.routes].flatMap((c) => [
+    c.slack?.webhookSecretName,
+    c.teams?.webhookSecretName,
+    c.webhook?.signingSecretName,
+  ]);
+  return [...new Set(names.filter((n): n is string => n !== undefined))];
+}
+
+/** The organization's channels as the function reads them (functions/report/config.ts). */
+function channelEnvironment(channels: ChannelSettings): Record<string, string> {
+  return {
+    ...(channels.slack ? { SLACK_WEBHOOK_SECRET_ID: channels.slack.webhookSecretName } : {}),
+    ...(channels.teams ? { TEAMS_WEBHOOK_SECRET_ID: channels.teams.webhookSecretName } : {}),
+    ...(channels.webhook
+      ? { WEBHOOK_URL: channels.webhook.url, WEBHOOK_SIGNING_SECRET_ID: channels.webhook.signingSecretName }
+      : {}),
+  };
+}
+
+/** Lambda's environment holds at most 4 KB in all: routes beyond that are refused at synth. */
+const MAX_ROUTES_BYTES = 3 * 1024;
+
+/** The routes as the function reads them: JSON in ROUTES. */
+function routesEnvironment(routes: readonly RouteSettings[]): string {
+  const json = JSON.stringify(
+    routes.map((r) => ({
+      name: r.name,
+      project_ids: r.project_ids,
+      ...(r.recipients ? { recipients: r.recipients } : {}),
+      ...(r.slack ? { slack_secret_id: r.slack.webhookSecretName } : {}),
+      ...(r.teams ? { teams_secret_id: r.teams.webhookSecretName } : {}),
+      ...(r.webhook
+        ? { webhook_url: r.webhook.url, webhook_signing_secret_id: r.webhook.signingSecretName }
+        : {}),
+    })),
+  );
+  if (Buffer.byteLength(json) > MAX_ROUTES_BYTES) {
+    throw new SettingsError(
+      `setting "routes": ${Buffer.byteLength(json)} bytes of routes do not fit the function's 4 KB environment; list fewer projects per route`,
+    );
+  }
+  return json;
+}
