@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSecureUrl } from '../functions/report/config';
 import {
   isEmailAddress,
   parseAllowedDomains,
@@ -24,20 +25,9 @@ const secretName = z
   .string({ error: 'must be a Secrets Manager secret name' })
   .regex(/^[\w/+=.@-]{1,512}$/, { error: 'must be a Secrets Manager secret name' });
 
-const httpsUrl = z.string().refine(
-  (value) => {
-    try {
-      const url = new URL(value);
-      return (
-        url.protocol === 'https:' ||
-        (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))
-      );
-    } catch {
-      return false;
-    }
-  },
-  { error: 'must be an https:// URL' },
-);
+const httpsUrl = z.string().refine((value) => URL.canParse(value) && isSecureUrl(new URL(value)), {
+  error: 'must be an https:// URL',
+});
 
 /** Chat and webhook channels; URLs of Slack and Teams are credentials, so only secret names are kept. */
 const channelsShape = {

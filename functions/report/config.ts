@@ -177,7 +177,7 @@ function checkWebhookUrl(value: string): string {
   } catch {
     throw new ConfigError(`WEBHOOK_URL: "${value}" is not a URL`);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+  if (!isSecureUrl(url)) {
     throw new ConfigError('WEBHOOK_URL: must be https:// (http:// only for localhost)');
   }
   return value;
@@ -207,6 +207,11 @@ function asConfigError<T>(parse: () => T): T {
 /** Loopback hosts, where plain HTTP never leaves the machine (tests, the demo). */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** https://, or http:// to a loopback host: the one rule for every URL a secret or a result goes to. */
+export function isSecureUrl(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}
+
 /**
  * The API base URL without trailing slashes. It must be https: the admin key travels in its
  * Authorization header. Plain http is accepted for loopback hosts only. `name` is what the user set.
@@ -218,8 +223,7 @@ export function checkBaseUrl(value: string, name: string): string {
   } catch {
     throw new ConfigError(`${name}: "${value}" is not a URL`);
   }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (!isSecureUrl(url)) {
     throw new ConfigError(
       `${name}: "${url.origin}" must be https:// (the admin key is sent to it); http:// is allowed only for localhost`,
     );

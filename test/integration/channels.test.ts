@@ -16,6 +16,7 @@ const receiver = new WebhookReceiver();
 const SIGNING_KEY = 'whsec-known-test-key';
 /** A token in the Slack URL: a credential that must never reach a log or an error. */
 const SLACK_TOKEN = 'T000-B000-SECRETTOKEN42';
+const TEAMS_PATH = '/teams?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sig=TEAMSSIG42';
 let base: string;
 
 /** The Block Kit block types Slack documents; anything else would be rejected. */
@@ -44,7 +45,8 @@ beforeAll(async () => {
   await harness.start();
   base = await receiver.start();
   harness.secrets.secrets.set('usage-digest/slack', `${base}/slack/${SLACK_TOKEN}`);
-  harness.secrets.secrets.set('usage-digest/teams', JSON.stringify({ url: `${base}/teams` }));
+  // A Teams workflow URL carries its signature in the query string.
+  harness.secrets.secrets.set('usage-digest/teams', JSON.stringify({ url: `${base}${TEAMS_PATH}` }));
   harness.secrets.secrets.set('usage-digest/webhook-key', SIGNING_KEY);
 });
 afterAll(async () => {
@@ -92,7 +94,7 @@ describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
 
   it('posts an Adaptive Card 1.5 to the Teams workflow', async () => {
     await harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
-    const message = JSON.parse(receiver.to('/teams')[0]?.body ?? '{}');
+    const message = JSON.parse(receiver.to(TEAMS_PATH)[0]?.body ?? '{}');
     expect(message.type).toBe('message');
     expect(message.attachments).toHaveLength(1);
     const [attachment] = message.attachments;
@@ -131,7 +133,7 @@ describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
     await handler(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
     await harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
     expect(await harness.ses.emails()).toHaveLength(1);
-    expect(receiver.posts.map((p) => p.path.split('/')[1])).toEqual(['slack', 'teams', 'hook']);
+    expect(receiver.posts.map((p) => p.path.split(/[/?]/)[1])).toEqual(['slack', 'teams', 'hook']);
   });
 
   it('tries every channel when Slack fails, fails the run naming Slack, and the retry posts to Slack only', async () => {
@@ -142,12 +144,13 @@ describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
     if (!(error instanceof Error)) throw new Error('the run should have failed');
     expect(error.message).toBe('slack: the receiver answered HTTP 500');
     expect(await harness.ses.emails()).toHaveLength(1);
-    expect(receiver.posts.map((p) => p.path.split('/')[1])).toEqual(['teams', 'hook']);
+    expect(receiver.posts.map((p) => p.path.split(/[/?]/)[1])).toEqual(['teams', 'hook']);
 
     await harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
     expect(await harness.ses.emails()).toHaveLength(1);
-    expect(receiver.posts.map((p) => p.path.split('/')[1])).toEqual(['teams', 'hook', 'slack']);
+    expect(receiver.posts.map((p) => p.path.split(/[/?]/)[1])).toEqual(['teams', 'hook', 'slack']);
     expect(harness.logs()).not.toContain(SLACK_TOKEN);
+    expect(harness.logs()).not.toContain('TEAMSSIG42');
   });
 
   it('refuses a channel URL that is not https, without sending to it, and still mails', async () => {
@@ -222,7 +225,7 @@ describe('Routes: a digest per team, from one fetch', () => {
       await harness.handler({ ROUTES: routes() })(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
     }
     expect((await harness.ses.emails()).length).toBe(2);
-    expect(receiver.posts.map((p) => p.path.split('/')[1])).toEqual(['slack', 'research-hook']);
+    expect(receiver.posts.map((p) => p.path.split(/[/?]/)[1])).toEqual(['slack', 'research-hook']);
   });
 
   it('sends a manual range with its own recipients to them alone: no chat, no routes', async () => {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkBaseUrl } from '../config';
+import { isSecureUrl } from '../config';
 import { ChannelError } from '../errors';
 
 /** Slack, Teams and webhook receivers take far less; a bigger body is our bug, not theirs. */
@@ -24,9 +24,8 @@ export async function postJson(
   body: string,
   options: PostOptions = {},
 ): Promise<string> {
-  try {
-    checkBaseUrl(url, `${channel} URL`);
-  } catch {
+  // Query strings are part of some webhook URLs (a Teams workflow's signature): only the scheme is checked.
+  if (!URL.canParse(url) || !isSecureUrl(new URL(url))) {
     throw new ChannelError(channel, 'its URL must be https:// (http only for localhost)');
   }
   if (Buffer.byteLength(body) > MAX_POST_BYTES) {
