@@ -106,7 +106,7 @@ export function settingsOfProps(props: UsageDigestProps): ReportSettings {
           /^setting "([^"]+)" in UsageDigestProps/,
           (_, key: string) => `UsageDigestProps "${key.replace(/\w+/g, (w) => PROP_NAMES[w] ?? w)}"`,
         )
-        .replace(/in UsageDigestProps/, 'in UsageDigestProps'),
+        .replace(/^unknown setting "([^"]+)" in UsageDigestProps/, 'UsageDigestProps: unknown prop "$1"'),
     );
   }
 }

@@ -18,8 +18,11 @@ import { deliverDigest } from './deliver';
 import { errorSummary, redactError } from './errors';
 import { computeReport } from './run-report';
 
-/** Time kept back from the usage fetch for rendering, the idempotency record and SES. */
-const SEND_RESERVE_MS = 10_000;
+/**
+ * Time kept back from the usage fetch for delivery: the records, SES, and chat or webhook posts
+ * (each at most 3 tries of 5 s).
+ */
+const SEND_RESERVE_MS = 30_000;
 
 /** Everything the handler reaches outside itself; tests hand in clients pointed at local servers. */
 export interface HandlerDeps {

@@ -95,9 +95,9 @@ describe('Faults that end in a clear error and no email', () => {
       'usage',
       ...Array.from({ length: 20 }, () => ({ kind: 'status', status: 503 }) as const),
     );
-    // 13 s left, of which 10 s are kept for sending: about 3 s for the API.
+    // 33 s left, of which 30 s are kept for delivery: about 3 s for the API.
     const error = await harness
-      .handler()(UTC_EVENT, lambdaContext(13_000))
+      .handler()(UTC_EVENT, lambdaContext(33_000))
       .catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).name).toBe('UsageApiError');

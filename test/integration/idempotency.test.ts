@@ -110,7 +110,7 @@ describe('Exactly one digest per scheduled day', () => {
       'usage',
       ...Array.from({ length: 10 }, () => ({ kind: 'status', status: 500 }) as const),
     );
-    await expect(harness.handler()(EVENT, lambdaContext(12_000))).rejects.toThrow(/HTTP 500/);
+    await expect(harness.handler()(EVENT, lambdaContext(32_000))).rejects.toThrow(/HTTP 500/);
     expect(await records()).toHaveLength(0);
     harness.usageApi.reset();
     await harness.handler()(EVENT, lambdaContext());

@@ -40,7 +40,7 @@ export async function postJson(
         headers: { 'Content-Type': 'application/json', ...options.headers },
         body,
         redirect: 'error',
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
       });
       // Drained (up to a cap) so the connection is reused; its content is the receiver's, not shown.
       await drainCapped(response);
