@@ -9,6 +9,8 @@ const parts = {
   io: {
     mutate: [
       'functions/report/adapters/**/*.ts',
+      'functions/report/channels/**/*.ts',
+      'functions/report/deliver.ts',
       'functions/report/handler.ts',
       'functions/report/config.ts',
       'functions/report/run-report.ts',
