@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sumTotals, UsageTally } from '../../functions/report/core/aggregate';
-import { buildReport, buildTrend } from '../../functions/report/core/report';
+import { buildReport, buildTrend, meanOf } from '../../functions/report/core/report';
 import { parseUsagePage } from '../../functions/report/core/usage-page';
 import { thrownBy } from '../support/thrown';
 
@@ -210,6 +210,41 @@ describe('Function: buildReport', () => {
         { project_id: 'billed-only', num_sessions: 0, cost_usd: 0.4 },
       ],
     });
+  });
+
+  it('orders equal sessions by cost, and gives no row to a zero cost without sessions', () => {
+    const report = buildReport({
+      kind: 'range',
+      window: day(0),
+      totals: new Map<string | null, number>([
+        ['cheap', 3],
+        ['dear', 3],
+      ]),
+      names: new Map(),
+      costs: {
+        window: { start: 0, end: 86_400 },
+        perProject: new Map<string | null, number>([
+          ['cheap', 0.5],
+          ['dear', 2],
+          ['zero', 0],
+        ]),
+      },
+    });
+    expect(report.projects.map((p) => p.project_id)).toEqual(['dear', 'cheap']);
+  });
+
+  it('gives a weekly or monthly trend no 7-day mean, and a mean of 0 over no history', () => {
+    const report = buildReport({
+      kind: 'weekly',
+      window: day(7),
+      totals: new Map([['a', 10]]),
+      names: new Map(),
+    });
+    expect(buildTrend(report.projects, [new Map([['a', 4]])], false)).toStrictEqual({
+      compared_sessions: 4,
+      projects: [{ project_id: 'a', compared_sessions: 4 }],
+    });
+    expect(meanOf('a', [])).toBe(0);
   });
 
   it('says cost is unavailable (null, no cost window) rather than zero', () => {

@@ -168,3 +168,86 @@ describe('Function: formatUsd', () => {
     expect(formatUsd(value)).toBe(text);
   });
 });
+
+describe('Function: parseCostPage, at its edges', () => {
+  it.each([[null], [[]], [{ data: {} }], ['page']])('refuses %j: no data array', (body) => {
+    expect(() => parseCostPage(body)).toThrow('the page has no data array');
+  });
+
+  it.each([
+    [{ start_time: 1.5, end_time: 86_400, results: [] }],
+    [{ start_time: 0, results: [] }],
+    [{ end_time: 86_400, results: [] }],
+    [null],
+  ])('refuses the bucket %j without whole start_time and end_time', (bucket) => {
+    expect(() => parseCostPage({ data: [bucket] })).toThrow('data[0] has no whole start_time and end_time');
+  });
+
+  it('refuses results that are not an array, and reads the older "result"', () => {
+    expect(() => parseCostPage({ data: [{ start_time: 0, end_time: DAY, results: {} }] })).toThrow(
+      'data[0].results is not an array',
+    );
+    expect(
+      parseCostPage({ data: [{ start_time: 0, end_time: DAY, result: [row(1)] }] }).buckets[0]?.results,
+    ).toHaveLength(1);
+    expect(parseCostPage({ data: [{ start_time: 0, end_time: DAY }] }).buckets[0]?.results).toEqual([]);
+  });
+
+  it('follows has_more only when it is true, and a cursor only when it is a non-empty string', () => {
+    const base = page([]);
+    expect(parseCostPage({ ...base, has_more: true, next_page: 'c1' })).toMatchObject({
+      hasMore: true,
+      nextPage: 'c1',
+    });
+    expect(parseCostPage({ ...base, has_more: 'true', next_page: '' })).toMatchObject({
+      hasMore: false,
+      nextPage: null,
+    });
+    expect(parseCostPage({ ...base, has_more: true, next_page: 7 })).toMatchObject({ nextPage: null });
+  });
+
+  it.each([
+    [' 2.5 ', 2.5],
+    ['12.75', 12.75],
+    ['-0.5', -0.5],
+    ['1e3', 1000],
+    ['12e-2', 0.12],
+    ['1.5E+2', 150],
+  ])('reads the numeric string %j as %d', (value, expected) => {
+    expect(parseCostPage(page([row(value)])).buckets[0]?.results[0]?.value).toBe(expected);
+  });
+
+  it.each([['1.5x'], ['x1.5'], ['1e'], ['1e+'], ['.5'], ['1..5'], ['Infinity']])(
+    'refuses the string %j',
+    (value) => {
+      expect(() => parseCostPage(page([row(value)]))).toThrow('not a number');
+    },
+  );
+
+  it.each([[7], [null], [undefined]])('refuses currency %j', (currency) => {
+    expect(() => parseCostPage(page([{ ...row(1), amount: { value: 1, currency } }]))).toThrow(
+      /amount\.currency is .*, not usd/,
+    );
+  });
+
+  it('reads a missing project as unattributed and a missing line item as none', () => {
+    const parsed = parseCostPage(page([{ amount: { value: 1, currency: 'USD' } }]));
+    expect(parsed.buckets[0]?.results[0]).toStrictEqual({ project_id: null, line_item: null, value: 1 });
+  });
+});
+
+describe('Function: planCostQueries, at its edges', () => {
+  it('asks for exactly 180 days in one query, and a day in one', () => {
+    expect(planCostQueries({ start: 0, end: 180 * DAY })).toEqual([{ start: 0, end: 180 * DAY, limit: 180 }]);
+    expect(planCostQueries({ start: 0, end: DAY })).toEqual([{ start: 0, end: DAY, limit: 1 }]);
+  });
+});
+
+describe('Class: CostTally, at its edges', () => {
+  it('fails on a day past the window', () => {
+    const tally = new CostTally({ start: utc('2026-11-21'), end: utc('2026-11-22') });
+    expect(() =>
+      tally.addPage([{ start_time: utc('2026-11-22'), end_time: utc('2026-11-23'), results: [] }]),
+    ).toThrow('the cost bucket 2026-11-22 is outside the requested days');
+  });
+});

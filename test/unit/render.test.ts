@@ -4,12 +4,17 @@ import { buildMimeMessage, encodeHeader } from '../../functions/report/core/mime
 import {
   BODY_ROW_LIMIT,
   barLength,
+  comparedWith,
+  costSummary,
   describeWindow,
   digestMessage,
   escapeHtml,
   formatShare,
   renderCsv,
   renderDigest,
+  titleOf,
+  unusualText,
+  weekdayOf,
 } from '../../functions/report/core/render';
 import type { ReportResult } from '../../functions/report/core/report';
 
@@ -349,5 +354,90 @@ describe('The rendered digest, whole', () => {
     expect(barLength(1, 1_000, 20)).toBe(1);
     expect(barLength(10, 10, 20)).toBe(20);
     expect(barLength(5, 10, 20)).toBe(10);
+  });
+});
+
+describe('Functions: cost, unusual and period phrasing', () => {
+  const costed = (extra: Partial<ReportResult>): ReportResult => ({
+    ...report([{ project_id: 'p1', num_sessions: 3, cost_usd: 1.5 }]),
+    total_cost_usd: 1.5,
+    cost_start_time: Date.parse('2026-11-21T00:00:00Z') / 1000,
+    cost_end_time: Date.parse('2026-11-22T00:00:00Z') / 1000,
+    ...extra,
+  });
+
+  it('says which UTC days the cost covers outside UTC, and nothing more in UTC', () => {
+    expect(costSummary(costed({}), 'Europe/Berlin')).toBe(
+      '$1.50 code interpreter cost (cost: 21 Nov, UTC day)',
+    );
+    expect(costSummary(costed({}), 'UTC')).toBe('$1.50 code interpreter cost');
+    expect(
+      costSummary(costed({ cost_end_time: Date.parse('2026-11-28T00:00:00Z') / 1000 }), 'Asia/Kolkata'),
+    ).toBe('$1.50 code interpreter cost (cost: 21 Nov – 27 Nov, UTC days)');
+    expect(costSummary(costed({ total_cost_usd: null }), 'UTC', { costUnavailable: 'HTTP 500' })).toBe(
+      'cost unavailable: HTTP 500',
+    );
+    expect(costSummary(costed({ total_cost_usd: null }), 'UTC')).toBe(
+      'cost unavailable: the Costs API gave no answer',
+    );
+  });
+
+  it('phrases each reason with its figure and baseline', () => {
+    const u = { project_id: 'p1', num_sessions: 1, mean_7d: 0, cost_usd: 12.5 };
+    expect(unusualText({ ...u, reason: 'new' })).toBe('new: 1 session, none in the 7 days before');
+    expect(unusualText({ ...u, reason: 'spike', num_sessions: 90, mean_7d: 20 })).toBe(
+      'spike: 90 sessions, 4.5× its 7-day mean of 20',
+    );
+    expect(unusualText({ ...u, reason: 'cost', num_sessions: 2 })).toBe(
+      'cost: $12.50 of code interpreter, 2 sessions',
+    );
+    expect(unusualText({ ...u, reason: 'cost', num_sessions: 2 }, { alertCostUsd: 10 })).toBe(
+      'cost: $12.50 of code interpreter (alert at $10.00), 2 sessions',
+    );
+  });
+
+  it('titles and compares each kind of digest', () => {
+    expect(['daily', 'weekly', 'monthly', 'range'].map((k) => titleOf(k as ReportResult['kind']))).toEqual([
+      'Code interpreter sessions',
+      'Weekly code interpreter sessions',
+      'Monthly code interpreter sessions',
+      'Code interpreter sessions',
+    ]);
+    expect(comparedWith('daily', 'Mon')).toBe('last Mon');
+    expect(comparedWith('weekly', 'Mon')).toBe('the week before');
+    expect(comparedWith('monthly', 'Mon')).toBe('the month before');
+    expect(weekdayOf(Date.parse('2026-11-23T06:00:00Z') / 1000, 'Europe/Berlin')).toBe('Mon');
+  });
+
+  it('renders a weekly digest with the week before and no 7-day mean, in text, HTML and CSV', () => {
+    const weekly: ReportResult = { ...costed({}), kind: 'weekly' };
+    const trend = { compared_sessions: 2, projects: [{ project_id: 'p1', compared_sessions: 2 }] };
+    const digest = renderDigest(weekly, 'UTC', trend);
+    expect(digest.subject).toMatch(/^Weekly code interpreter sessions /);
+    expect(digest.text).toContain('The week before: 2\n');
+    expect(digest.text).toContain('▲ +1 vs the week before\n');
+    expect(digest.text).not.toContain('7-day');
+    expect(digest.html).toContain('The week before 2</div>');
+    expect(digest.html).toContain('Vs prev. week</th>');
+    expect(renderCsv(weekly, trend).split('\r\n')[0]).toBe(
+      'project_id,project_name,num_sessions,share_percent,cost_usd,previous_week_sessions',
+    );
+    expect(renderCsv({ ...weekly, kind: 'monthly' }, trend).split('\r\n')[0]).toMatch(
+      /,previous_month_sessions$/,
+    );
+  });
+
+  it('lists what is unusual before the projects, naming unattributed usage without an id', () => {
+    const digest = renderDigest(
+      costed({
+        projects: [{ project_id: null, num_sessions: 60, cost_usd: 1 }],
+        total_sessions: 60,
+        unusual: [{ project_id: null, reason: 'new', num_sessions: 60, mean_7d: 0, cost_usd: 1 }],
+      }),
+      'UTC',
+    );
+    expect(digest.text).toContain('⚠ Needs a look (1):\n- unattributed\n  new: 60 sessions');
+    expect(digest.html).toContain('<strong>unattributed</strong><br>new: 60 sessions');
+    expect(digest.subject).toMatch(/^⚠ 1 unusual · /);
   });
 });

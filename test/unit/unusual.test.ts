@@ -67,3 +67,19 @@ describe('Function: findUnusual', () => {
     expect(findUnusual([day(200, 100 / 3)], DEFAULT_THRESHOLDS)[0]?.mean_7d).toBe(33.3);
   });
 });
+
+describe('Function: findUnusual, order', () => {
+  it('puts the largest excess over the mean first, not the largest count', () => {
+    const found = findUnusual([day(400, 100, null, 'big'), day(350, 0, null, 'fresh')], DEFAULT_THRESHOLDS);
+    expect(found.map((u) => u.project_id)).toEqual(['fresh', 'big']);
+  });
+
+  it('breaks a tie in excess by cost, the higher first', () => {
+    const thresholds = { ...DEFAULT_THRESHOLDS, alertCostUsd: 10 };
+    const found = findUnusual(
+      [day(5, 5, 20, 'cheap'), day(5, 5, 40, 'dear'), day(5, 5, null, 'unknown')],
+      thresholds,
+    );
+    expect(found.map((u) => u.project_id)).toEqual(['dear', 'cheap']);
+  });
+});

@@ -55,13 +55,11 @@ export function findUnusual(days: readonly ProjectDay[], thresholds: UnusualThre
 
 function reasonFor(day: ProjectDay, t: UnusualThresholds): UnusualProject['reason'] | undefined {
   if (day.mean_7d === 0 && day.num_sessions >= t.minSessions) return 'new';
-  if (
-    day.mean_7d > 0 &&
-    day.num_sessions >= t.factor * day.mean_7d &&
-    day.num_sessions - day.mean_7d >= t.minSessions
-  ) {
+  // A mean of 0 with enough sessions is "new" above; with fewer it is not a spike either.
+  if (day.num_sessions >= t.factor * day.mean_7d && day.num_sessions - day.mean_7d >= t.minSessions) {
     return 'spike';
   }
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: null >= a positive threshold and x >= undefined are false anyway
   if (t.alertCostUsd !== undefined && day.cost_usd !== null && day.cost_usd >= t.alertCostUsd) return 'cost';
   return undefined;
 }
