@@ -221,8 +221,9 @@ describe.runIf(RIC_BUILT)('The shipped bundle', () => {
       // 1. The first delivery writes its in-progress record, calls SES, and dies before SES answers.
       ses.hold = true;
       const doomed = startRuntime(api, { AWS_ENDPOINT_URL_SES: sesUrl });
-      const deadline = Date.now() + 15_000;
-      const first = crashApi.invoke(event, 15_000);
+      // Long enough to leave the usage fetch time after the 30 s the function keeps for delivery.
+      const deadline = Date.now() + 40_000;
+      const first = crashApi.invoke(event, 40_000);
       await ses.heldRequest();
       doomed.child.kill('SIGKILL');
       await doomed.exited;
@@ -250,5 +251,5 @@ describe.runIf(RIC_BUILT)('The shipped bundle', () => {
       await crashApi.stop();
       await ses.stop();
     }
-  }, 60_000);
+  }, 120_000);
 });
