@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { Mailer } from './adapters/mailer';
-import { webhookUrlOf } from './adapters/secret-text';
+import { signingKeyOf, webhookUrlOf } from './adapters/secret-text';
 import type { SendOnce } from './adapters/send-once';
 import type { Channel, DigestContent } from './channels/channel';
 import { createEmailChannel } from './channels/email';
@@ -51,12 +51,12 @@ export async function deliverDigest(
   sendOnce?: SendOnce,
 ): Promise<void> {
   const failures: Error[] = [];
+  const key = deliveryKey(request);
   for (const audience of audiencesOf(request, digest, config)) {
     if (config.quiet && request.kind === 'daily' && audience.content.report.unusual?.length === 0) {
       deps.logger.info('quiet: nothing unusual', { route: audience.route ?? null });
       continue;
     }
-    const key = deliveryKey(request);
     for (const open of channelsOf(audience, config, deps)) {
       try {
         const channel = await open();
@@ -143,7 +143,10 @@ function channelsOf(
       async () =>
         createWebhookChannel({
           url: webhook.url,
-          signingSecret: (await deps.readSecret(webhook.signingSecretId)).trim(),
+          signingSecret: signingKeyOf(
+            await deps.readSecret(webhook.signingSecretId),
+            webhook.signingSecretId,
+          ),
           now: deps.now,
         }) as Channel,
     );

@@ -153,6 +153,20 @@ describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
     expect(harness.logs()).not.toContain('TEAMSSIG42');
   });
 
+  it('says how to create a channel secret that does not exist, and still mails', async () => {
+    const error = await harness
+      .handler({ TEAMS_WEBHOOK_SECRET_ID: 'usage-digest/missing' })(
+        scheduledEvent('2026-11-23T06:00:00Z'),
+        lambdaContext(),
+      )
+      .catch((e: Error) => e);
+    if (!(error instanceof Error)) throw new Error('the run should have failed');
+    expect(error.message).toContain(
+      'could not read the secret "usage-digest/missing": there is no such secret in this account and region; create it with `aws secretsmanager create-secret --name usage-digest/missing',
+    );
+    expect(await harness.ses.emails()).toHaveLength(1);
+  });
+
   it('refuses a channel URL that is not https, without sending to it, and still mails', async () => {
     harness.secrets.secrets.set('usage-digest/plain-http', 'http://hooks.slack.example/services/T0/B0/x');
     const error = await harness

@@ -1,34 +1,22 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { ADMIN_KEYS_URL, awsSetupAdvice, rootCause, SecretError } from '../errors';
-
-/** How long a warm function reuses the key before asking Secrets Manager again. */
-export const ADMIN_KEY_MAX_AGE_SECONDS = 300;
+import { ADMIN_KEYS_URL, SecretError } from '../errors';
+import { createSecretReader, type SecretLabel } from './secret-text';
 
 const KEY_FIELDS = ['apiKey', 'api_key', 'OPENAI_ADMIN_KEY', 'adminKey', 'admin_key', 'key'];
 
-/**
- * Reads the OpenAI admin key from Secrets Manager through Powertools' provider, which caches it
- * across warm invocations for ADMIN_KEY_MAX_AGE_SECONDS.
- */
+const ADMIN_KEY: SecretLabel = {
+  what: 'the admin key secret',
+  example: 'sk-admin-…',
+  source: `an organization admin key from ${ADMIN_KEYS_URL}`,
+};
+
+/** Reads the OpenAI admin key from Secrets Manager (cached for warm invocations), checked. */
 export function createAdminKeySource(
   provider: Pick<SecretsProvider, 'get'>,
   secretId: string,
 ): () => Promise<string> {
-  return async () => {
-    let value: unknown;
-    try {
-      value = await provider.get(secretId, { maxAge: ADMIN_KEY_MAX_AGE_SECONDS });
-    } catch (error) {
-      throw new SecretError(secretAdvice(error, secretId), { cause: error });
-    }
-    const text =
-      typeof value === 'string'
-        ? value
-        : value instanceof Uint8Array
-          ? Buffer.from(value).toString('utf8')
-          : '';
-    return extractKey(text, secretId);
-  };
+  const read = createSecretReader(provider, ADMIN_KEY);
+  return async () => extractKey(await read(secretId), secretId);
 }
 
 /** The key from a plain secret string, or from a JSON object holding it. Never echoes the value. */
@@ -78,21 +66,4 @@ function checkKey(key: string, secretId: string): string {
     );
   }
   return key;
-}
-
-/** Why the secret could not be read, and what to do; the SDK's own words follow. */
-function secretAdvice(error: unknown, secretId: string): string {
-  // Powertools wraps the SDK error; the SDK's name (ResourceNotFoundException, AccessDeniedException…) is what helps.
-  const root = rootCause(error);
-  const said = root instanceof Error ? `${root.name}: ${root.message}` : String(root);
-  const head = `could not read the admin key secret "${secretId}"`;
-  const setup = awsSetupAdvice(error);
-  if (setup) return `${head}: ${setup} (${said})`;
-  if (root instanceof Error && root.name === 'ResourceNotFoundException') {
-    return `${head}: there is no such secret in this account and region; create it with \`aws secretsmanager create-secret --name ${secretId} --secret-string sk-admin-…\` (an organization admin key from ${ADMIN_KEYS_URL}) (${said})`;
-  }
-  if (root instanceof Error && /AccessDenied/.test(root.name)) {
-    return `${head}: this role may not read it, or not decrypt it; a customer managed key must be named in the secretKmsKeyArn setting (${said})`;
-  }
-  return `${head}: ${said}`;
 }

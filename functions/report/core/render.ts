@@ -224,10 +224,13 @@ function trendHtml(trend: ProjectTrend, today: number): string {
   return `${change(trend, today)}${mean === undefined ? '' : `<br><span class="ud-muted" style="font-size:12px;color:#6b7280;">avg ${formatCount(mean)}</span>`}`;
 }
 
-/** `Last Thu: 1,832; 7-day average: 1,234.5`, or `The week before: 9,120`. */
-function trendSummary(trend: Trend, compared: string, separator: string): string {
+/** What the headline trend says: `[['Last Thu', '1,832'], ['7-day average', '1,234.5']]`, or the week before. */
+function trendFacts(trend: Trend, compared: string): [label: string, value: string][] {
   const mean = trend.seven_day_mean_sessions;
-  return `${capitalize(compared)}${separator === ' · ' ? ' ' : ': '}${formatCount(trend.compared_sessions)}${mean === undefined ? '' : `${separator}7-day average${separator === ' · ' ? ' ' : ': '}${formatCount(mean)}`}`;
+  return [
+    [capitalize(compared), formatCount(trend.compared_sessions)],
+    ...(mean === undefined ? [] : [['7-day average', formatCount(mean)] as [string, string]]),
+  ];
 }
 
 function renderText(view: DigestView): string {
@@ -239,7 +242,11 @@ function renderText(view: DigestView): string {
     capitalize(view.cost),
   ];
   if (dayTrend) {
-    lines.push(trendSummary(dayTrend, view.compared, '; '));
+    lines.push(
+      trendFacts(dayTrend, view.compared)
+        .map(([label, value]) => `${label}: ${value}`)
+        .join('; '),
+    );
   }
   if (view.unusual.length) {
     lines.push('', `⚠ Needs a look (${view.unusual.length}):`);
@@ -347,7 +354,11 @@ function renderHtml(view: DigestView): string {
       : '';
   const costLine = `<div class="ud-text" style="${FONT}font-size:15px;color:#111827;">${escapeHtml(capitalize(view.cost))}</div>`;
   const trendLine = dayTrend
-    ? `<div class="ud-muted" style="${FONT}font-size:13px;color:#6b7280;">${escapeHtml(trendSummary(dayTrend, view.compared, ' · '))}</div>`
+    ? `<div class="ud-muted" style="${FONT}font-size:13px;color:#6b7280;">${escapeHtml(
+        trendFacts(dayTrend, view.compared)
+          .map(([label, value]) => `${label} ${value}`)
+          .join(' · '),
+      )}</div>`
     : '';
   // What needs a look comes first, before the table: the question a reader asks first.
   const unusual = view.unusual.length
