@@ -55,6 +55,12 @@ export interface FakeUsageApiOptions {
   readonly adminKey: string;
   /** Added before every response, like a distant server. */
   readonly latencyMs?: number;
+  /**
+   * Answers a request it has answered before from memory, body and all, gzipped when the client
+   * accepts it, as OpenAI's API does: for the bench, whose data never changes, so that after a
+   * warm-up the fake answers as fast as a remote API would.
+   */
+  readonly memoize?: boolean;
   /** Cut each page after this many result rows, continuing the bucket on the next page. */
   readonly rowsPerPage?: number;
   /** Bucket alignment: UTC multiples of the width (default) or the query's start_time. */
@@ -98,6 +104,9 @@ export class FakeUsageApi {
   private cursorNonce = 0;
   private lastCursor: string | null = null;
   private options: FakeUsageApiOptions;
+  /** Each UTC day's code interpreter cents per owner, for the log as configured: cost pages are big. */
+  private dayCosts = new Map<number, Map<string | null, number>>();
+  private answered = new Map<string, { status: number; body: string; gzipped: Buffer }>();
 
   constructor(options: FakeUsageApiOptions) {
     this.options = { ...options };
@@ -125,6 +134,8 @@ export class FakeUsageApi {
   /** Changes behaviour between tests (data, latency, page sizes, alignment, field names). */
   configure(options: Partial<FakeUsageApiOptions>): void {
     this.options = { ...this.options, ...options };
+    this.dayCosts.clear();
+    this.answered.clear();
   }
 
   /** Forgets recorded requests and queued faults. */
@@ -162,14 +173,19 @@ export class FakeUsageApi {
         receivedAt,
         answeredAt: performance.now(),
       });
-    if (this.options.latencyMs) await delay(this.options.latencyMs);
+    // The answer leaves `latencyMs` after the request came, however long the page took to build: a
+    // remote API builds it on its own machine, so its work must not count as the client's time.
+    const answerAt = receivedAt + (this.options.latencyMs ?? 0);
+    const untilAnswer = () => delay(Math.max(0, answerAt - performance.now()));
     if (req.headers.authorization !== `Bearer ${this.options.adminKey}`) {
+      await untilAnswer();
       record(401);
       return json(res, 401, {
         error: { message: 'Incorrect API key provided.', type: 'invalid_request_error' },
       });
     }
     const fault = this.takeFault(url.pathname);
+    if (fault) await untilAnswer();
     if (fault?.kind === 'status') {
       record(fault.status);
       const headers: Record<string, string> = fault.retryAfter ? { 'retry-after': fault.retryAfter } : {};
@@ -211,20 +227,36 @@ export class FakeUsageApi {
       await delay(fault.ms);
       return void req.socket.destroy();
     }
-    if (url.pathname === '/v1/organization/projects') {
-      record(200);
-      return json(res, 200, this.projectsPage(url.searchParams));
+    const remembered = this.options.memoize && !fault ? this.answered.get(url.href) : undefined;
+    if (remembered) {
+      const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+      await untilAnswer();
+      record(remembered.status);
+      res.writeHead(remembered.status, {
+        'content-type': 'application/json',
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      });
+      return void res.end(gzip ? remembered.gzipped : remembered.body);
     }
-    if (url.pathname === ENDPOINTS.costs) {
-      const page = this.costsPage(url.searchParams, fault);
+    const page =
+      url.pathname === '/v1/organization/projects'
+        ? { status: 200, body: this.projectsPage(url.searchParams) }
+        : url.pathname === ENDPOINTS.costs
+          ? this.costsPage(url.searchParams, fault)
+          : url.pathname === ENDPOINTS.usage
+            ? this.usagePage(url.searchParams, fault)
+            : undefined;
+    if (page) {
+      const body = JSON.stringify(page.body);
+      if (this.options.memoize && !fault) {
+        this.answered.set(url.href, { status: page.status, body, gzipped: gzipSync(body) });
+      }
+      await untilAnswer();
       record(page.status);
-      return json(res, page.status, page.body);
+      res.writeHead(page.status, { 'content-type': 'application/json' });
+      return void res.end(body);
     }
-    if (url.pathname === '/v1/organization/usage/code_interpreter_sessions') {
-      const page = this.usagePage(url.searchParams, fault);
-      record(page.status);
-      return json(res, page.status, page.body);
-    }
+    await untilAnswer();
     record(404);
     return json(res, 404, { error: { message: `no route ${url.pathname}` } });
   }
@@ -416,12 +448,13 @@ export class FakeUsageApi {
       const index = Math.round(t / day);
       const lines: { project_id: string | null; line_item: string; cents: number }[] = [];
       const ci = index % 2 === 0 ? 'Code Interpreter sessions' : 'code interpreter sessions';
-      for (const [owner, cents] of expectedCostCents(
-        this.options.log,
-        t,
-        t + day,
-        projectIds.length ? projectIds : undefined,
-      )) {
+      let dayCosts = this.dayCosts.get(t);
+      if (!dayCosts) {
+        dayCosts = expectedCostCents(this.options.log, t, t + day);
+        this.dayCosts.set(t, dayCosts);
+      }
+      for (const [owner, cents] of dayCosts) {
+        if (projectIds.length && (owner === null || !projectIds.includes(owner))) continue;
         lines.push({ project_id: owner, line_item: ci, cents });
         for (const other of OTHER_LINE_ITEMS)
           lines.push({
@@ -443,7 +476,7 @@ export class FakeUsageApi {
         { project_id: string | null; line_item: string | null; cents: number }
       >();
       for (const line of lines) {
-        const key = JSON.stringify([byProject ? line.project_id : null, byLine ? line.line_item : null]);
+        const key = `${byProject ? line.project_id : null}\u0000${byLine ? line.line_item : null}`;
         const row = merged.get(key) ?? {
           project_id: byProject ? line.project_id : null,
           line_item: byLine ? line.line_item : null,

@@ -3,33 +3,30 @@
  * table honest: fixed dates and a fixed seed, so every machine plans and sends the same requests in
  * the same waves (only the times differ).
  */
-import type { FakeUsageApi, RecordedRequest } from '../dev/fake-usage-api';
-import { expectedTotals, generateSessionLog, type SessionLog } from '../dev/sample-usage';
+import { type BenchApi, startBenchApi } from '../dev/bench-api-process';
+import { BENCH_END, benchLog, LARGE_ORG_PROJECTS } from '../dev/bench-log';
+import type { RecordedRequest } from '../dev/fake-usage-api';
+import { expectedTotals, type SessionLog } from '../dev/sample-usage';
+import { createNamesCache, type NamesCache } from '../functions/report/adapters/names-cache';
 import { createUsageApi } from '../functions/report/adapters/usage-api';
-import { parseEvent } from '../functions/report/core/event';
+import { parseEvent, type ReportRequest } from '../functions/report/core/event';
 import type { Window } from '../functions/report/core/local-time';
+import { cachedNames, listedNames } from '../functions/report/project-names';
 import { computeReport, stderrLogger } from '../functions/report/run-report';
+import { startLocalDynamoDb } from '../test/support/local-aws';
 
 const DAY = 86_400;
 export const BENCH_KEY = 'sk-admin-bench';
-/** Monday 23 Nov 2026, 00:00 UTC: the day the runs report up to. */
-export const BENCH_END = Date.parse('2026-11-23T00:00:00Z') / 1000;
-export const BENCH_SEED = 42;
-
-/** A year and a bit of sessions for 60 projects, the same on every machine. */
-export function benchLog(): SessionLog {
-  return generateSessionLog({
-    from: BENCH_END - 380 * DAY,
-    to: BENCH_END + DAY,
-    projectCount: 60,
-    seed: BENCH_SEED,
-  });
-}
+export { BENCH_END, BENCH_SEED, benchLog, LARGE_ORG_PROJECTS } from '../dev/bench-log';
 
 export interface BenchCase {
   readonly name: string;
   readonly event: Record<string, unknown>;
   readonly timeZone: string;
+  /** Projects in the organization (default 60). */
+  readonly projects?: number;
+  /** Names from the table's cache (stored by the warm-up run) instead of the listing. */
+  readonly namesCached?: boolean;
 }
 
 const iso = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
@@ -37,7 +34,17 @@ const dailyRunAt = new Date((BENCH_END + 7 * 3600) * 1000).toISOString();
 
 export const BENCH_CASES: readonly BenchCase[] = [
   { name: 'daily run, UTC (+7 trend days)', event: { time: dailyRunAt }, timeZone: 'UTC' },
+  {
+    name: 'daily run, America/New_York (+7 trend days)',
+    event: { time: dailyRunAt },
+    timeZone: 'America/New_York',
+  },
   { name: 'daily run, Asia/Kolkata (+7 trend days)', event: { time: dailyRunAt }, timeZone: 'Asia/Kolkata' },
+  {
+    name: 'daily run, Asia/Kathmandu (+7 trend days)',
+    event: { time: dailyRunAt },
+    timeZone: 'Asia/Kathmandu',
+  },
   {
     name: '31 days UTC',
     event: { start_time: iso(BENCH_END - 31 * DAY), end_time: iso(BENCH_END) },
@@ -47,6 +54,19 @@ export const BENCH_CASES: readonly BenchCase[] = [
     name: '365 days UTC',
     event: { start_time: iso(BENCH_END - 365 * DAY), end_time: iso(BENCH_END) },
     timeZone: 'UTC',
+  },
+  {
+    name: 'daily run, UTC, 1,500 projects, names listed (first run)',
+    event: { time: dailyRunAt },
+    timeZone: 'UTC',
+    projects: LARGE_ORG_PROJECTS,
+  },
+  {
+    name: 'daily run, UTC, 1,500 projects, names cached',
+    event: { time: dailyRunAt },
+    timeZone: 'UTC',
+    projects: LARGE_ORG_PROJECTS,
+    namesCached: true,
   },
   {
     name: '90 days America/New_York',
@@ -59,6 +79,8 @@ export const BENCH_CASES: readonly BenchCase[] = [
 export interface ClientRun {
   readonly requests: number;
   readonly waves: number;
+  /** The most requests the API had in hand at once. */
+  readonly inFlight: number;
   readonly ms: number;
   readonly total: number;
 }
@@ -87,34 +109,81 @@ export function countWaves(requests: readonly RecordedRequest[]): number {
   return Math.max(0, ...depth);
 }
 
-/** Runs one case with our client, then with the usual one, against `api` (already started). */
-export async function runCase(
-  api: FakeUsageApi,
-  baseUrl: string,
-  log: SessionLog,
-  c: BenchCase,
-): Promise<CaseRun> {
-  const request = parseEvent(
-    { ...c.event, timezone: c.timeZone },
-    { now: BENCH_END + 8 * 3600, timeZone: 'UTC', recipients: ['a@example.com'] },
-  );
-  const expected = [...expectedTotals(log, request.window.start, request.window.end).values()].reduce(
+/** The most requests the API had in hand at one moment. */
+export function peakInFlight(requests: readonly RecordedRequest[]): number {
+  const edges = requests.flatMap((r) => [
+    [r.receivedAt, 1],
+    [r.answeredAt, -1],
+  ]);
+  // At a tie an answer leaves before the next request counts.
+  edges.sort((a, b) => (a[0] as number) - (b[0] as number) || (a[1] as number) - (b[1] as number));
+  let now = 0;
+  let peak = 0;
+  for (const [, step] of edges) {
+    now += step as number;
+    peak = Math.max(peak, now);
+  }
+  return peak;
+}
+
+/** Where a case runs: the fake API serving its organization, and the table caching names. */
+export interface BenchTarget {
+  readonly api: BenchApi;
+  readonly log: SessionLog;
+  readonly namesCache?: NamesCache;
+}
+
+/** Runs one case with our client, then with the usual one, against `target` (already started). */
+export async function runCase(target: BenchTarget, c: BenchCase): Promise<CaseRun> {
+  const request = benchRequest(c);
+  const expected = [...expectedTotals(target.log, request.window.start, request.window.end).values()].reduce(
     (a, b) => a + b,
     0,
   );
-  const measure = async (run: () => Promise<number>): Promise<ClientRun> => {
-    api.reset();
-    const started = performance.now();
-    const total = await run();
-    const ms = performance.now() - started;
-    return { requests: api.requests.length, waves: countWaves(api.requests), ms, total };
-  };
-  const ours = await measure(async () => {
-    const usageApi = createUsageApi({ baseUrl, adminKey: BENCH_KEY });
-    return (await computeReport(request, usageApi, stderrLogger)).result.total_sessions;
-  });
-  const usual = await measure(() => usualApproach(baseUrl, request.window));
+  const ours = await runOurs(target, c);
+  const usual = await measure(target.api, () => usualApproach(target.api.baseUrl, request.window));
   return { expected, ours, usual };
+}
+
+/** Our client's run of a case, as the handler runs it: names, usage and cost, then the report. */
+export function runOurs({ api, namesCache }: BenchTarget, c: BenchCase): Promise<ClientRun> {
+  const request = benchRequest(c);
+  if (c.namesCached && !namesCache) throw new Error(`${c.name}: needs a names cache`);
+  return measure(api, async () => {
+    const usageApi = createUsageApi({ baseUrl: api.baseUrl, adminKey: BENCH_KEY });
+    const list = () => usageApi.listProjectNames();
+    const names =
+      c.namesCached && namesCache
+        ? cachedNames({ cache: namesCache, list, now: () => BENCH_END + 7 * 3_600, logger: stderrLogger })
+        : listedNames(list);
+    const report = await computeReport(request, usageApi, stderrLogger, undefined, undefined, names);
+    await names.settled();
+    return report.result.total_sessions;
+  });
+}
+
+function benchRequest(c: BenchCase): ReportRequest {
+  return parseEvent(
+    { ...c.event, timezone: c.timeZone },
+    { now: BENCH_END + 8 * 3600, timeZone: 'UTC', recipients: ['a@example.com'] },
+  );
+}
+
+/** Times the second of two runs: the first lets the API build and remember its pages, and compiles the client. */
+async function measure(api: BenchApi, run: () => Promise<number>): Promise<ClientRun> {
+  await run();
+  await api.reset();
+  const started = performance.now();
+  const total = await run();
+  const ms = performance.now() - started;
+  const requests = await api.requests();
+  return {
+    requests: requests.length,
+    waves: countWaves(requests),
+    inFlight: peakInFlight(requests),
+    ms,
+    total,
+  };
 }
 
 /** The usual client: one query over the window, default bucket width and page size, page after page. */
@@ -141,3 +210,27 @@ async function usualApproach(baseUrl: string, window: Window): Promise<number> {
   } while (page);
   return total;
 }
+
+/** Every target the cases need: a fake API per organization size, and a local table for names. */
+export async function startBenchTargets(latencyMs: number): Promise<{
+  for(c: BenchCase): BenchTarget;
+  stop(): Promise<void>;
+}> {
+  const sizes = [...new Set(BENCH_CASES.map((c) => c.projects ?? 60))];
+  const [apis, table] = await Promise.all([
+    Promise.all(sizes.map((projects) => startBenchApi({ adminKey: BENCH_KEY, latencyMs, projects }))),
+    startLocalDynamoDb(NAMES_TABLE),
+  ]);
+  const namesCache = createNamesCache({ client: table.client, tableName: NAMES_TABLE });
+  const logs = new Map(sizes.map((projects) => [projects, benchLog(projects)]));
+  return {
+    for: (c) => {
+      const size = sizes.indexOf(c.projects ?? 60);
+      return { api: apis[size] as BenchApi, log: logs.get(c.projects ?? 60) as SessionLog, namesCache };
+    },
+    stop: async () => {
+      await Promise.all([...apis.map((api) => api.stop()), table.stop()]);
+    },
+  };
+}
+const NAMES_TABLE = 'usage-digest-bench';

@@ -1,10 +1,11 @@
+import { DEFAULT_IN_FLIGHT } from './adapters/openai-http';
 import { isEmailAddress, parseAllowedDomains, parseProjectIds, parseRecipients } from './core/event';
 import { isValidTimeZone } from './core/local-time';
 import { DEFAULT_THRESHOLDS, type UnusualThresholds } from './core/unusual';
 import { ConfigError } from './errors';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
-export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_CONCURRENCY = DEFAULT_IN_FLIGHT;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 /** The function's configuration, read once from its environment. */

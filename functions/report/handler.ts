@@ -3,9 +3,11 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { Context } from 'aws-lambda';
 import { createAdminKeySource } from './adapters/admin-key';
 import { createMailer, type Mailer } from './adapters/mailer';
+import { createNamesCache, type NamesCache } from './adapters/names-cache';
 import { createSecretReader } from './adapters/secret-text';
 import { createSendOnce, type SendOnce } from './adapters/send-once';
 import { createUsageApi, type UsageApi, type UsageApiOptions } from './adapters/usage-api';
@@ -16,6 +18,7 @@ import { describeWindow } from './core/render';
 import type { ReportResult } from './core/report';
 import { deliverDigest } from './deliver';
 import { errorSummary, redactError } from './errors';
+import { cachedNames, listedNames, type ProjectNames } from './project-names';
 import { computeReport } from './run-report';
 
 /**
@@ -35,6 +38,8 @@ export interface HandlerDeps {
   readonly mailer: (sender: string) => Mailer;
   /** Undefined without IDEMPOTENCY_TABLE: every run sends. */
   readonly sendOnce?: (tableName: string) => SendOnce;
+  /** The project names kept in the same table; without it every run lists the projects. */
+  readonly namesCache?: (tableName: string) => NamesCache;
   /** Epoch ms: the calendar clock that decides which day is "yesterday". */
   readonly now: () => number;
 }
@@ -50,6 +55,7 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
     logger.addContext(context);
     // Known once read, so every error leaving the handler can be scrubbed of it.
     let adminKey: string | undefined;
+    let projectNames: ProjectNames | undefined;
     try {
       const config = deps.config();
       const request = parseEvent(event, {
@@ -88,7 +94,19 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
           }
         },
       });
-      const computed = await computeReport(request, usageApi, logger, undefined, config.thresholds);
+      const list = () => usageApi.listProjectNames();
+      const namesCache = config.idempotencyTable ? deps.namesCache?.(config.idempotencyTable) : undefined;
+      projectNames = namesCache
+        ? cachedNames({ cache: namesCache, list, now: () => Math.floor(deps.now() / 1000), logger })
+        : listedNames(list);
+      const computed = await computeReport(
+        request,
+        usageApi,
+        logger,
+        undefined,
+        config.thresholds,
+        projectNames,
+      );
       const { result } = computed;
       logger.info('report computed', {
         total_sessions: result.total_sessions,
@@ -129,6 +147,9 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
       redactError(error, adminKey ? [adminKey] : []);
       logger.error('report failed', { error: errorSummary(error), duration_ms: elapsed() });
       throw error;
+    } finally {
+      // A refresh of the names runs in the background of the run; Lambda freezes what is left.
+      await projectNames?.settled();
     }
   };
 }
@@ -136,10 +157,16 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
 /** The production wiring: SDK clients built once per container, endpoints from the SDK's standard variables. */
 export function defaultDeps(env: Record<string, string | undefined> = process.env): HandlerDeps {
   let config: ReportConfig | undefined;
-  // Stryker disable next-line ObjectLiteral: Powertools builds the same default client itself
-  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
-  const ses = new SESClient({});
+  // Lambda puts the role's credentials in the environment: the SDK's provider for exactly that.
+  const credentials = fromEnv();
+  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({ credentials }) });
+  const ses = new SESClient({ credentials });
   let dynamodb: DynamoDBClient | undefined;
+  const client = () => {
+    // Stryker disable next-line AssignmentOperator: built once per container; built again it behaves the same
+    dynamodb ??= new DynamoDBClient({ credentials });
+    return dynamodb;
+  };
   const sendOnceByTable = new Map<string, SendOnce>();
   return {
     config: () => {
@@ -155,13 +182,12 @@ export function defaultDeps(env: Record<string, string | undefined> = process.en
       let sendOnce = sendOnceByTable.get(tableName);
       // Stryker disable next-line ConditionalExpression,AssignmentOperator: caches for warm starts; built afresh they behave the same
       if (!sendOnce) {
-        // Stryker disable next-line AssignmentOperator: without a client Powertools builds the same default one
-        dynamodb ??= new DynamoDBClient({});
-        sendOnce = createSendOnce({ tableName, client: dynamodb });
+        sendOnce = createSendOnce({ tableName, client: client() });
         sendOnceByTable.set(tableName, sendOnce);
       }
       return sendOnce;
     },
+    namesCache: (tableName) => createNamesCache({ tableName, client: client() }),
     now: Date.now,
   };
 }

@@ -13,6 +13,7 @@ import {
 } from './core/report';
 import { DEFAULT_THRESHOLDS, findUnusual, type UnusualThresholds } from './core/unusual';
 import { errorSummary } from './errors';
+import { listedNames, type ProjectNames } from './project-names';
 
 export interface ReportLogger {
   info(message: string, ...extra: Record<string, unknown>[]): void;
@@ -49,6 +50,7 @@ export async function computeReport(
   logger: ReportLogger,
   onProgress?: (done: number, total: number) => void,
   thresholds: UnusualThresholds = DEFAULT_THRESHOLDS,
+  projectNames: ProjectNames = listedNames(() => usageApi.listProjectNames()),
 ): Promise<ComputedReport> {
   const windows = [...request.trendWindows, request.window];
   const { queries, segments } = planQueries(windows, request.projectIds);
@@ -61,12 +63,9 @@ export async function computeReport(
     buckets: queries.reduce((sum, q) => sum + q.limit, 0),
     cost_window: { start: costWindow.start, end: costWindow.end },
   });
-  // Names and cost run alongside the usage queries: neither adds a round trip, and neither fails
-  // the digest (it goes out with ids, or with "cost unavailable" and why).
-  const names = usageApi.listProjectNames().catch((error: unknown) => {
-    logger.warn('project names unavailable; the report shows project ids', { error: errorSummary(error) });
-    return new Map<string, string>();
-  });
+  // Names (cached or listed, started by their source) and cost run alongside the usage queries:
+  // neither adds a round trip, and neither fails the digest (it goes out with ids, or with "cost
+  // unavailable" and why).
   let costUnavailable: string | undefined;
   const costs = usageApi.fetchCosts(costWindow, request.projectIds).catch((error: unknown) => {
     costUnavailable = errorSummary(error).message;
@@ -76,12 +75,21 @@ export async function computeReport(
   const tally = new UsageTally(segments, windows.length);
   await usageApi.fetchUsage(queries, tally, onProgress);
   const totals = tally.windowTotals();
+  const dayTotals = totals.at(-1) ?? new Map<string | null, number>();
+  const perProject = await costs;
+  // The projects the report shows: those with sessions, and those billed without any.
+  const shown = new Set([...dayTotals.keys(), ...(perProject?.keys() ?? [])]);
+  shown.delete(null);
+  const names = await projectNames.namesFor([...shown] as string[]).catch((error: unknown) => {
+    logger.warn('project names unavailable; the report shows project ids', { error: errorSummary(error) });
+    return new Map<string, string>();
+  });
   const parts: ReportParts = {
     request,
-    dayTotals: totals.at(-1) ?? new Map(),
+    dayTotals,
     history: totals.slice(0, -1),
-    names: await names,
-    costs: { window: costWindow, perProject: await costs },
+    names,
+    costs: { window: costWindow, perProject },
     thresholds,
   };
   return {

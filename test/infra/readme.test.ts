@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeUsageApi } from '../../dev/fake-usage-api';
-import { BENCH_CASES, BENCH_KEY, benchLog, runCase } from '../../scripts/bench-cases';
+import { BENCH_CASES, runCase, startBenchTargets } from '../../scripts/bench-cases';
 
 const README = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -52,12 +51,12 @@ function benchTable(): Map<string, { ours: [number, number]; usual: [number, num
 }
 
 describe('README benchmark', () => {
-  const api = new FakeUsageApi({ log: benchLog(), adminKey: BENCH_KEY, latencyMs: 40 });
-  let baseUrl: string;
+  // As the bench runs it: the API in its own process, so its page building never holds the client up.
+  let targets: Awaited<ReturnType<typeof startBenchTargets>>;
   beforeAll(async () => {
-    baseUrl = await api.start();
+    targets = await startBenchTargets(150);
   });
-  afterAll(() => api.stop());
+  afterAll(() => targets.stop());
 
   it('lists every case the bench runs', () => {
     expect([...benchTable().keys()]).toEqual(BENCH_CASES.map((c) => c.name));
@@ -66,7 +65,7 @@ describe('README benchmark', () => {
   it.each(BENCH_CASES.map((c) => [c.name, c] as const))(
     'shows the requests and waves the bench sends for %s',
     async (name, c) => {
-      const run = await runCase(api, baseUrl, benchLog(), c);
+      const run = await runCase(targets.for(c), c);
       expect(benchTable().get(name)).toEqual({
         ours: [run.ours.requests, run.ours.waves],
         usual: [run.usual.requests, run.usual.waves],

@@ -185,7 +185,6 @@ describe('Stack: ReportStack', () => {
           REPORT_RECIPIENTS: 'ops@example.com,finance@example.com',
           REPORT_TIMEZONE: 'Europe/Berlin',
           IDEMPOTENCY_TABLE: { Ref: Match.stringLikeRegexp('IdempotencyTable') },
-          NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: 'usage-digest',
           POWERTOOLS_LOG_LEVEL: 'INFO',
         },

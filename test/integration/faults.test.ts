@@ -115,7 +115,7 @@ describe('Faults that end in a clear error and no email', () => {
     );
     const year = { start_time: '2025-11-22', end_time: '2026-11-22' };
     const error = await harness
-      .handler({ REPORT_TIMEZONE: 'UTC', USAGE_CONCURRENCY: '2' })(year, lambdaContext())
+      .handler({ REPORT_TIMEZONE: 'UTC', USAGE_CONCURRENCY: '1' })(year, lambdaContext())
       .catch((e: Error) => e);
     expect((error as Error).message).toMatch(
       /^the OpenAI admin key was rejected \(401\): the usage API takes only an organization admin key/,

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import startSes from 'aws-ses-v2-local';
+import * as sesLocal from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import { IDEMPOTENCY_TABLE_KEY } from '../../infra/idempotency-schema';
 
@@ -21,6 +21,11 @@ export async function startLocalSes(): Promise<{
   clear(): Promise<void>;
   stop(): Promise<void>;
 }> {
+  // A CommonJS module whose `default` export is the server: vitest and tsx unwrap it differently.
+  const module = sesLocal as unknown as {
+    default: typeof sesLocal.default | { default: typeof sesLocal.default };
+  };
+  const startSes = typeof module.default === 'function' ? module.default : module.default.default;
   const server = await startSes({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

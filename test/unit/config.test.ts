@@ -18,7 +18,7 @@ describe('Function: loadConfig', () => {
       recipients: ['a@example.com', 'b@example.com'],
       timeZone: 'UTC',
       baseUrl: 'https://api.openai.com/v1',
-      concurrency: 8,
+      concurrency: 16,
       requestTimeoutMs: 20_000,
       allowedRecipientDomains: ['example.com'],
       thresholds: { factor: 3, minSessions: 50 },

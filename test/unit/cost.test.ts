@@ -59,12 +59,24 @@ describe('Function: planCostQueries', () => {
 
 describe('Function: parseCostPage', () => {
   it('takes amounts as numbers and as numeric strings, and a null project', () => {
-    const parsed = parseCostPage(page([row(1.25), row('0.75'), row('1e-2', 'gpt-4.1, input', null)]));
+    const parsed = parseCostPage(
+      page([row(1.25), row('0.75'), row('1e-2', 'code interpreter sessions', null)]),
+    );
     expect(parsed.buckets[0]?.results).toEqual([
       { project_id: 'p1', line_item: 'Code Interpreter sessions', value: 1.25 },
       { project_id: 'p1', line_item: 'Code Interpreter sessions', value: 0.75 },
-      { project_id: null, line_item: 'gpt-4.1, input', value: 0.01 },
+      { project_id: null, line_item: 'code interpreter sessions', value: 0.01 },
     ]);
+  });
+
+  it('keeps only code interpreter lines, having checked every line', () => {
+    const lines = [row(1, 'gpt-4.1, input'), row('2'), row(3, 'file search tool calls', null)];
+    expect(parseCostPage(page(lines)).buckets[0]?.results).toEqual([
+      { project_id: 'p1', line_item: 'Code Interpreter sessions', value: 2 },
+    ]);
+    expect(() => parseCostPage(page([row('twelve', 'gpt-4.1, input'), row(2)]))).toThrow(
+      'data[0].results[0].amount.value is "twelve", not a number',
+    );
   });
 
   it.each([
@@ -230,9 +242,14 @@ describe('Function: parseCostPage, at its edges', () => {
     );
   });
 
-  it('reads a missing project as unattributed and a missing line item as none', () => {
-    const parsed = parseCostPage(page([{ amount: { value: 1, currency: 'USD' } }]));
-    expect(parsed.buckets[0]?.results[0]).toStrictEqual({ project_id: null, line_item: null, value: 1 });
+  it('reads a missing project as unattributed, and a line without a line item as not code interpreter', () => {
+    const unattributed = { amount: { value: 1, currency: 'USD' }, line_item: 'Code Interpreter sessions' };
+    expect(parseCostPage(page([unattributed])).buckets[0]?.results[0]).toStrictEqual({
+      project_id: null,
+      line_item: 'Code Interpreter sessions',
+      value: 1,
+    });
+    expect(parseCostPage(page([{ amount: { value: 1, currency: 'USD' } }])).buckets[0]?.results).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@ export interface UsageApiOptions {
   readonly baseUrl: string;
   readonly adminKey: string;
   readonly fetch?: typeof fetch;
-  /** Requests in flight at once across all queries. */
+  /** Requests in flight at once, usage, costs and projects together (default 16). */
   readonly concurrency?: number;
   /** Attempts per request, the first included. */
   readonly maxAttempts?: number;
@@ -34,6 +34,32 @@ export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Backoff: full jitter under 250 ms · 2^(attempt-1), capped at 8 s. */
 const BASE_DELAY_MS = 250;
 const MAX_DELAY_MS = 8_000;
+
+/**
+ * Requests in flight at once by default: a 365-day report (12 usage pages of 31 days, 3 cost pages
+ * of 180, the names) is 16, so it goes in one wave; 3 years take three. A 429 still backs off.
+ */
+export const DEFAULT_IN_FLIGHT = 16;
+
+/**
+ * At most `limit` tasks at once; a finished task hands its slot to the next in line on the next
+ * turn of the event loop, by when a failure it ended with has cancelled the run's other requests.
+ */
+function createLimit(limit: number) {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active < limit) active++;
+    else await new Promise<void>((resolve) => queue.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = queue.shift();
+      if (next) setImmediate(next);
+      else active--;
+    }
+  };
+}
 
 class RetryableError extends Error {
   constructor(
@@ -67,6 +93,7 @@ export function createOpenAiHttp(options: UsageApiOptions): OpenAiHttp {
   const emit = options.onEvent ?? (() => {});
   const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
   const headers = { Authorization: `Bearer ${options.adminKey}`, Accept: 'application/json' };
+  const inFlight = createLimit(options.concurrency ?? DEFAULT_IN_FLIGHT);
 
   /** `cancel` stops the request and its retries, e.g. once another query has failed the run. */
   async function getJson(path: string, params: URLSearchParams, cancel?: AbortSignal): Promise<unknown> {
@@ -78,7 +105,11 @@ export function createOpenAiHttp(options: UsageApiOptions): OpenAiHttp {
       if (remaining <= 0) break;
       emit({ type: 'request', path, attempt });
       try {
-        return await requestOnce(url, Math.min(requestTimeoutMs, remaining), cancel);
+        return await inFlight(() => {
+          // A query cancelled while it waited for a slot sends nothing.
+          cancel?.throwIfAborted();
+          return requestOnce(url, Math.min(requestTimeoutMs, deadline - Date.now()), cancel);
+        });
       } catch (error) {
         if (!(error instanceof RetryableError)) throw error;
         lastReason = error.message;
@@ -181,14 +212,17 @@ async function readCapped(response: Response, limit: number): Promise<string> {
     throw tooLarge();
   }
   if (!response.body) return '';
+  // Decoded as it arrives and joined once: a chunk is dropped as soon as it is text, so a 20 MB
+  // page is held about twice (its parts, then the whole), not three times.
   const decoder = new TextDecoder();
-  let text = '';
+  const parts: string[] = [];
   let bytes = 0;
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
     bytes += chunk.byteLength;
     // Leaving the loop by throwing cancels the stream: the rest is never downloaded.
     if (bytes > limit) throw tooLarge();
-    text += decoder.decode(chunk, { stream: true });
+    parts.push(decoder.decode(chunk, { stream: true }));
   }
-  return text + decoder.decode();
+  parts.push(decoder.decode());
+  return parts.join('');
 }

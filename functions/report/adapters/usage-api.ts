@@ -36,7 +36,6 @@ const MAX_PROJECT_PAGES = 1_000;
 const PROJECTS_PAGE_SIZE = 100;
 /** A client for the organization usage API that never logs, throws or returns the admin key. */
 export function createUsageApi(options: UsageApiOptions): UsageApi {
-  const concurrency = options.concurrency ?? 8;
   const http = createOpenAiHttp(options);
   const getJson = http.getJson;
 
@@ -93,10 +92,13 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
       // The first failure fails the report: stop the other queries rather than let them retry on.
       const cancel = new AbortController();
       try {
-        await runWithConcurrency(queries, concurrency, async (query) => {
-          await fetchQuery(query, sink, cancel.signal);
-          onProgress?.(++done, queries.length);
-        });
+        // All at once: the HTTP client keeps the requests in flight under its limit.
+        await Promise.all(
+          queries.map(async (query) => {
+            await fetchQuery(query, sink, cancel.signal);
+            onProgress?.(++done, queries.length);
+          }),
+        );
       } catch (error) {
         cancel.abort(error);
         throw error;
@@ -144,26 +146,4 @@ function queryParams(query: UsageQuery): URLSearchParams {
   });
   for (const id of query.projectIds ?? []) params.append('project_ids', id);
   return params;
-}
-
-/** Runs `task` over `items` with at most `limit` in flight; fails fast on the first error. */
-async function runWithConcurrency<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await task(item);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

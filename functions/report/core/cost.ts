@@ -61,7 +61,9 @@ export interface CostPage {
 
 /**
  * A Costs API page, checked: `amount.value` arrives as a number or a numeric string (both taken),
- * anything else fails naming the field; amounts in another currency than USD fail too.
+ * anything else fails naming the field; amounts in another currency than USD fail too. Every line
+ * is checked; only code interpreter lines are kept (a year of pages is 100,000 lines, most of them
+ * models).
  */
 export function parseCostPage(body: unknown): CostPage {
   const page = body as { data?: unknown; has_more?: unknown; next_page?: unknown };
@@ -76,11 +78,12 @@ export function parseCostPage(body: unknown): CostPage {
     }
     const rows = bucket.results ?? bucket.result ?? [];
     if (!Array.isArray(rows)) throw new MalformedPageError(`${where}.results is not an array`);
-    return {
-      start_time: bucket.start_time as number,
-      end_time: bucket.end_time as number,
-      results: rows.map((row, j) => parseCostResult(row, `${where}.results[${j}]`)),
-    };
+    const results: CostResult[] = [];
+    rows.forEach((row, j) => {
+      const result = parseCostResult(row, i, j);
+      if (result) results.push(result);
+    });
+    return { start_time: bucket.start_time as number, end_time: bucket.end_time as number, results };
   });
   return {
     buckets,
@@ -89,7 +92,10 @@ export function parseCostPage(body: unknown): CostPage {
   };
 }
 
-function parseCostResult(raw: unknown, where: string): CostResult {
+/** Row `j` of bucket `i`, checked; undefined for a line that is not code interpreter's. */
+function parseCostResult(raw: unknown, i: number, j: number): CostResult | undefined {
+  // Named only in an error: a year of pages holds 100,000 rows.
+  const where = () => `data[${i}].results[${j}]`;
   const row = (raw ?? {}) as {
     amount?: { value?: unknown; currency?: unknown };
     line_item?: unknown;
@@ -104,22 +110,23 @@ function parseCostResult(raw: unknown, where: string): CostResult {
         : Number.NaN;
   if (!Number.isFinite(number)) {
     throw new MalformedPageError(
-      `${where}.amount.value is ${value === undefined ? 'missing' : JSON.stringify(value)}, not a number`,
+      `${where()}.amount.value is ${value === undefined ? 'missing' : JSON.stringify(value)}, not a number`,
     );
   }
   // Stryker disable next-line OptionalChaining: without an amount the value check above has thrown
   const currency = row.amount?.currency;
   if (typeof currency !== 'string' || currency.toLowerCase() !== 'usd') {
-    throw new MalformedPageError(`${where}.amount.currency is ${JSON.stringify(currency)}, not usd`);
+    throw new MalformedPageError(`${where()}.amount.currency is ${JSON.stringify(currency)}, not usd`);
   }
   const project = row.project_id;
   if (project !== null && project !== undefined && typeof project !== 'string') {
-    throw new MalformedPageError(`${where}.project_id is not a string`);
+    throw new MalformedPageError(`${where()}.project_id is not a string`);
   }
-  const line = row.line_item;
+  const line = typeof row.line_item === 'string' ? row.line_item : null;
+  if (!isCodeInterpreterLine(line)) return undefined;
   return {
     project_id: project ?? null,
-    line_item: typeof line === 'string' ? line : null,
+    line_item: line,
     value: number,
   };
 }
@@ -143,15 +150,16 @@ export class CostTally {
       if (bucket.start_time < this.window.start || bucket.end_time > this.window.end) {
         throw new MalformedPageError(`the cost bucket ${day} is outside the requested days`);
       }
-      const fingerprint = JSON.stringify(bucket.results);
+      // Only the lines counted decide whether a repeated bucket is the same.
+      const counted = bucket.results.filter((row) => isCodeInterpreterLine(row.line_item));
+      const fingerprint = counted.map((row) => `${row.project_id}\t${row.value}`).join('\n');
       const before = this.seen.get(bucket.start_time);
       if (before !== undefined) {
         if (before === fingerprint) continue;
         throw new MalformedPageError(`the cost bucket ${day} arrived twice with different amounts`);
       }
       this.seen.set(bucket.start_time, fingerprint);
-      for (const row of bucket.results) {
-        if (!isCodeInterpreterLine(row.line_item)) continue;
+      for (const row of counted) {
         this.costs.set(row.project_id, (this.costs.get(row.project_id) ?? 0) + row.value);
       }
     }

@@ -1,0 +1,186 @@
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { generateSessionLog, type SessionLog } from '../../dev/sample-usage';
+import {
+  createNamesCache,
+  MAX_NAMES_BYTES,
+  NAMES_CACHE_KEY,
+} from '../../functions/report/adapters/names-cache';
+import { ADMIN_KEY, Harness, IDEMPOTENCY_TABLE, lambdaContext, NOW, SAMPLE_LOG } from '../support/harness';
+
+/** Project names are kept in the stack's table: one read names every project, the listing refreshes them. */
+const harness = new Harness({ idempotency: true });
+const HOUR = 3_600;
+const NOW_S = NOW / 1000;
+// A manual day: dry, so no delivery record; only the names item is written.
+const DAY = { start_time: '2026-11-20', end_time: '2026-11-21', dry_run: true };
+
+beforeAll(() => harness.start());
+afterAll(() => harness.stop());
+beforeEach(async () => {
+  harness.usageApi.reset();
+  harness.usageApi.configure({ log: SAMPLE_LOG });
+  await harness.clearDeliveryRecords();
+  harness.output.length = 0;
+});
+
+const cache = () => {
+  const client = harness.dynamodb?.client;
+  if (!client) throw new Error('no DynamoDB');
+  return createNamesCache({ client, tableName: IDEMPOTENCY_TABLE });
+};
+const projectPages = () => harness.usageApi.requests.filter((r) => r.path.endsWith('/projects'));
+const run = (env: Record<string, string> = {}) =>
+  harness.handler({ REPORT_TIMEZONE: 'UTC', ...env })(DAY, lambdaContext());
+/** The sample log with every project renamed: "Support Copilot" becomes "Support Copilot v2". */
+const renamed = (log: SessionLog): SessionLog => ({
+  ...log,
+  projects: log.projects.map((p) => ({ ...p, name: `${p.name} v2` })),
+});
+const namesOf = (result: Awaited<ReturnType<typeof run>>) =>
+  result.projects.filter((p) => p.project_id !== null).map((p) => p.project_name);
+const storeNames = async (log: SessionLog, listedAt: number) =>
+  cache().write({ names: new Map(log.projects.map((p) => [p.id, p.name])), listedAt });
+
+describe('Project names cached in the table', () => {
+  it('are listed on the first run and stored, with the time the listing began', async () => {
+    const result = await run();
+    expect(projectPages()).toHaveLength(1);
+    const stored = await cache().read();
+    expect(stored?.listedAt).toBe(NOW_S);
+    expect(stored?.names).toEqual(new Map(SAMPLE_LOG.projects.map((p) => [p.id, p.name])));
+    expect(namesOf(result).every((name) => name !== undefined)).toBe(true);
+  });
+
+  it('name every project of the next run without a request to the projects API', async () => {
+    await storeNames(SAMPLE_LOG, NOW_S - HOUR);
+    const result = await run();
+    expect(projectPages()).toHaveLength(0);
+    expect(namesOf(result)).not.toContain(undefined);
+    expect(result.projects.find((p) => p.project_id === SAMPLE_LOG.projects[0]?.id)?.project_name).toBe(
+      SAMPLE_LOG.projects[0]?.name,
+    );
+  });
+
+  it('are refreshed in the background of a run that finds them older than 20 hours, and stored before it returns', async () => {
+    await storeNames(SAMPLE_LOG, NOW_S - 21 * HOUR);
+    harness.usageApi.configure({ log: renamed(SAMPLE_LOG) });
+    const result = await run();
+    // Still fresh (under a day): this run shows them; the next one gets the new names.
+    expect(namesOf(result).some((name) => name?.endsWith(' v2'))).toBe(false);
+    expect(projectPages()).toHaveLength(1);
+    const stored = await cache().read();
+    expect(stored?.listedAt).toBe(NOW_S);
+    expect([...(stored?.names.values() ?? [])].every((name) => name.endsWith(' v2'))).toBe(true);
+  });
+
+  it('are never shown more than a day old: 26 hours old, the run waits for the listing', async () => {
+    await storeNames(SAMPLE_LOG, NOW_S - 26 * HOUR);
+    harness.usageApi.configure({ log: renamed(SAMPLE_LOG) });
+    const result = await run();
+    expect(namesOf(result).every((name) => name?.endsWith(' v2'))).toBe(true);
+  });
+
+  it('are listed again when usage names a project the cache does not know', async () => {
+    const [known, ...others] = SAMPLE_LOG.projects;
+    await storeNames({ ...SAMPLE_LOG, projects: others }, NOW_S - HOUR);
+    const result = await run();
+    expect(projectPages()).toHaveLength(1);
+    expect(result.projects.find((p) => p.project_id === known?.id)?.project_name).toBe(known?.name);
+    expect((await cache().read())?.names.get(known?.id ?? '')).toBe(known?.name);
+    expect(harness.logs()).toContain('the cache does not know 1 project(s)');
+  });
+
+  it('keep the fresh names they know when that listing fails, and show the id of the one they do not', async () => {
+    const [known, ...others] = SAMPLE_LOG.projects;
+    await storeNames({ ...SAMPLE_LOG, projects: others }, NOW_S - HOUR);
+    harness.usageApi.inject('projects', { kind: 'status', status: 400 });
+    const result = await run();
+    expect(result.projects.find((p) => p.project_id === known?.id)?.project_name).toBeUndefined();
+    expect(result.projects.find((p) => p.project_id === others[0]?.id)?.project_name).toBe(others[0]?.name);
+  });
+
+  it('are listed, and the report goes out, when the table cannot be read', async () => {
+    const result = await harness.handler({ REPORT_TIMEZONE: 'UTC', IDEMPOTENCY_TABLE: 'no-such-table' })(
+      DAY,
+      lambdaContext(),
+    );
+    expect(projectPages()).toHaveLength(1);
+    expect(namesOf(result)).not.toContain(undefined);
+    expect(harness.logs()).toContain('project names cache unavailable; listing them');
+    expect(harness.logs()).toContain('project names not cached');
+  });
+
+  it('are listed when the item is not what this code writes', async () => {
+    await harness.dynamodb?.client.send(
+      new PutItemCommand({
+        TableName: IDEMPOTENCY_TABLE,
+        Item: {
+          id: { S: NAMES_CACHE_KEY },
+          listed_at: { N: String(NOW_S) },
+          names: { B: Buffer.from('not gzip') },
+        },
+      }),
+    );
+    const result = await run();
+    expect(projectPages()).toHaveLength(1);
+    expect(namesOf(result)).not.toContain(undefined);
+  });
+
+  it('never hold the admin key: a project named after it is stored redacted', async () => {
+    harness.usageApi.configure({
+      log: {
+        ...SAMPLE_LOG,
+        projects: SAMPLE_LOG.projects.map((p, i) => (i === 0 ? { ...p, name: `leak ${ADMIN_KEY}` } : p)),
+      },
+    });
+    await run();
+    const item = await harness.dynamodb?.client.send(
+      new GetItemCommand({ TableName: IDEMPOTENCY_TABLE, Key: { id: { S: NAMES_CACHE_KEY } } }),
+    );
+    const names = [...((await cache().read())?.names.values() ?? [])];
+    expect(names.join('\n')).not.toContain(ADMIN_KEY);
+    expect(JSON.stringify(item)).not.toContain(ADMIN_KEY);
+  });
+});
+
+describe('The names item', () => {
+  it('keeps the later listing when two runs store theirs out of order', async () => {
+    await storeNames(SAMPLE_LOG, NOW_S);
+    await storeNames(renamed(SAMPLE_LOG), NOW_S - 60);
+    expect([...((await cache().read())?.names.values() ?? [])]).toEqual(
+      SAMPLE_LOG.projects.map((p) => p.name),
+    );
+  });
+
+  it('holds 1,600 projects in one item, far under its size check', async () => {
+    const large = generateSessionLog({ from: NOW_S - 86_400, to: NOW_S, projectCount: 1_600, seed: 3 });
+    const names = new Map(large.projects.map((p) => [p.id, `${p.name} — a project with a longer name`]));
+    expect(await cache().write({ names, listedAt: NOW_S })).toBe(true);
+    const item = await harness.dynamodb?.client.send(
+      new GetItemCommand({ TableName: IDEMPOTENCY_TABLE, Key: { id: { S: NAMES_CACHE_KEY } } }),
+    );
+    expect(item?.Item?.names?.B?.byteLength).toBeLessThan(MAX_NAMES_BYTES / 4);
+    expect((await cache().read())?.names).toEqual(names);
+  });
+
+  it('is not written when the names would not fit, and the run says so and still names its projects', async () => {
+    const client = harness.dynamodb?.client;
+    if (!client) throw new Error('no DynamoDB');
+    const result = await harness.handler(
+      { REPORT_TIMEZONE: 'UTC' },
+      { namesCache: (tableName) => createNamesCache({ client, tableName, maxBytes: 100 }) },
+    )(DAY, lambdaContext());
+    expect(namesOf(result)).not.toContain(undefined);
+    expect(await cache().read()).toBeUndefined();
+    expect(harness.logs()).toContain('project names not cached: too many to fit in one item');
+  });
+
+  it('expires by the table TTL 30 days after its listing', async () => {
+    await storeNames(SAMPLE_LOG, NOW_S);
+    const item = await harness.dynamodb?.client.send(
+      new GetItemCommand({ TableName: IDEMPOTENCY_TABLE, Key: { id: { S: NAMES_CACHE_KEY } } }),
+    );
+    expect(Number(item?.Item?.expiration?.N)).toBe(NOW_S + 30 * 86_400);
+  });
+});

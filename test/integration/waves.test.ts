@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUsageApi } from '../../functions/report/adapters/usage-api';
+import { parseEvent } from '../../functions/report/core/event';
+import { computeReport, stderrLogger } from '../../functions/report/run-report';
+import {
+  BENCH_CASES,
+  BENCH_END,
+  BENCH_KEY,
+  countWaves,
+  LARGE_ORG_PROJECTS,
+  peakInFlight,
+  runOurs,
+  startBenchTargets,
+} from '../../scripts/bench-cases';
+
+// As the bench runs it: the API in its own process, answering after 150 ms, long enough that no
+// request of the first wave is answered before the last one is sent.
+let targets: Awaited<ReturnType<typeof startBenchTargets>>;
+beforeAll(async () => {
+  targets = await startBenchTargets(150);
+});
+afterAll(() => targets.stop());
+
+async function run(event: Record<string, unknown>, timeZone: string, concurrency?: number) {
+  const { api } = targets.for({ name: '60 projects', event, timeZone });
+  await api.reset();
+  const request = parseEvent(
+    { ...event, timezone: timeZone },
+    { now: BENCH_END + 8 * 3600, timeZone: 'UTC', recipients: ['a@example.com'] },
+  );
+  const usageApi = createUsageApi({
+    baseUrl: api.baseUrl,
+    adminKey: BENCH_KEY,
+    ...(concurrency ? { concurrency } : {}),
+  });
+  await computeReport(request, usageApi, stderrLogger);
+  return api.requests();
+}
+
+describe('Every report the bench runs', () => {
+  const listsLargeOrg = (c: (typeof BENCH_CASES)[number]) =>
+    c.projects === LARGE_ORG_PROJECTS && !c.namesCached;
+  it.each(BENCH_CASES.filter((c) => !listsLargeOrg(c)).map((c) => [c.name, c] as const))(
+    '%s: all its requests in one wave, no more than 16 in flight',
+    async (_name, c) => {
+      const ours = await runOurs(targets.for(c), c);
+      expect(ours.waves).toBe(1);
+      expect(ours.inFlight).toBeLessThanOrEqual(16);
+    },
+  );
+
+  it('a large organization without cached names: one wave per page of 100 projects, the usage in the first', async () => {
+    const c = BENCH_CASES.find(listsLargeOrg);
+    if (!c) throw new Error('no such case');
+    const ours = await runOurs(targets.for(c), c);
+    expect(ours.waves).toBe(LARGE_ORG_PROJECTS / 100);
+  });
+});
+
+describe('The limit on requests in flight', () => {
+  it('holds usage, cost and project-name requests together', async () => {
+    const year = BENCH_CASES.find((c) => c.name.startsWith('365 days'));
+    const requests = await run(year?.event ?? {}, 'UTC', 4);
+    expect(new Set(requests.map((r) => r.path)).size).toBe(3);
+    expect(peakInFlight(requests)).toBe(4);
+    // 16 requests, 4 at a time: at least 4 waves.
+    expect(requests).toHaveLength(16);
+    expect(countWaves(requests)).toBeGreaterThanOrEqual(4);
+  });
+});
