@@ -165,7 +165,8 @@ export class UsageDigest extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: IDEMPOTENCY_TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Records hold a hash and an SES message id; the AWS managed key needs no grants on the role.
+      // Delivery records (a hash, an SES message id) and the cached project names; the AWS managed
+      // key needs no grants on the role.
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       // Kept by `cdk destroy`, like any table with point-in-time recovery: deleting is a choice.
       removalPolicy: RemovalPolicy.RETAIN,
@@ -345,7 +346,7 @@ export class UsageDigest extends Construct {
         ),
       }),
       new iam.PolicyStatement({
-        sid: 'RecordDeliveries',
+        sid: 'RecordDeliveriesAndProjectNames',
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         resources: [resources.table.tableArn],
       }),

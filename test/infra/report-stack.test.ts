@@ -251,7 +251,7 @@ describe('Stack: ReportStack', () => {
         },
       },
       {
-        Sid: 'RecordDeliveries',
+        Sid: 'RecordDeliveriesAndProjectNames',
         Effect: 'Allow',
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         Resource: { 'Fn::GetAtt': [id('AWS::DynamoDB::Table'), 'Arn'] },

@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from '../../../infra/idempotency-schema';
 
 /**
  * The project id → name map, kept as one item of the stack's table beside the delivery records
@@ -35,7 +36,7 @@ export function createNamesCache(options: {
 }): NamesCache {
   const { client, tableName } = options;
   const maxBytes = options.maxBytes ?? MAX_NAMES_BYTES;
-  const Key = { id: { S: NAMES_CACHE_KEY } };
+  const Key = { [IDEMPOTENCY_TABLE_KEY]: { S: NAMES_CACHE_KEY } };
   return {
     async read() {
       const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key }));
@@ -71,10 +72,11 @@ export function createNamesCache(options: {
               ...Key,
               names: { B: packed },
               listed_at: { N: String(listedAt) },
-              expiration: { N: String(listedAt + CACHE_TTL_SECONDS) },
+              [IDEMPOTENCY_TTL_ATTRIBUTE]: { N: String(listedAt + CACHE_TTL_SECONDS) },
             },
             // Two runs refreshing at once: the later listing wins, whichever finishes first.
-            ConditionExpression: 'attribute_not_exists(id) OR listed_at < :listed',
+            ConditionExpression: 'attribute_not_exists(#key) OR listed_at < :listed',
+            ExpressionAttributeNames: { '#key': IDEMPOTENCY_TABLE_KEY },
             ExpressionAttributeValues: { ':listed': { N: String(listedAt) } },
           }),
         );
