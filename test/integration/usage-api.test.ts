@@ -160,6 +160,32 @@ describe('Retries', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it('send nothing from a query that waited for its place past the deadline', async () => {
+    answer = json(200, page());
+    const deadline = Date.now() + 200;
+    let calls = 0;
+    // A first answer that comes late, after the deadline, whatever its timeout says.
+    const slowFirst: typeof fetch = async (input, init) => {
+      calls++;
+      if (calls === 1) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return fetch(input, { ...init, signal: null });
+      }
+      return fetch(input, init);
+    };
+    const error = await failure(
+      api({ concurrency: 1, deadline, fetch: slowFirst }).fetchUsage(
+        [QUERY, { ...QUERY, start: 86_400, end: 172_800 }],
+        sink(),
+      ),
+    );
+    expect(error).toBeInstanceOf(UsageApiError);
+    expect(error.message).toBe(
+      'GET /organization/usage/code_interpreter_sessions failed: no time left before the deadline',
+    );
+    expect(seen).toHaveLength(1);
+  });
+
   it('stop at once when the backoff or Retry-After would pass the deadline, saying when to try again', async () => {
     answer = json(429, { error: { message: 'slow down' } }, { 'retry-after': '3600' });
     const before = Date.now();

@@ -61,6 +61,9 @@ function createLimit(limit: number) {
   };
 }
 
+/** The deadline passed while a request waited for its place. */
+class OutOfTimeError extends Error {}
+
 class RetryableError extends Error {
   constructor(
     message: string,
@@ -103,14 +106,17 @@ export function createOpenAiHttp(options: UsageApiOptions): OpenAiHttp {
       cancel?.throwIfAborted();
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
-      emit({ type: 'request', path, attempt });
       try {
         return await inFlight(() => {
-          // A query cancelled while it waited for a slot sends nothing.
+          // A query cancelled, or out of time, while it waited for its place sends nothing.
           cancel?.throwIfAborted();
-          return requestOnce(url, Math.min(requestTimeoutMs, deadline - Date.now()), cancel);
+          const left = deadline - Date.now();
+          if (left <= 0) throw new OutOfTimeError();
+          emit({ type: 'request', path, attempt });
+          return requestOnce(url, Math.min(requestTimeoutMs, left), cancel);
         });
       } catch (error) {
+        if (error instanceof OutOfTimeError) break;
         if (!(error instanceof RetryableError)) throw error;
         lastReason = error.message;
         if (attempt === maxAttempts) break;
