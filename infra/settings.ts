@@ -29,22 +29,24 @@ const httpsUrl = z.string().refine((value) => URL.canParse(value) && isSecureUrl
   error: 'must be an https:// URL',
 });
 
+/** A chat channel posting through an incoming webhook whose URL, a credential, is a secret. */
+const chatWebhook = (secretDescription: string, description: string) =>
+  z
+    .object({ webhookSecretName: secretName.meta({ description: secretDescription }) })
+    .strict()
+    .optional()
+    .meta({ description });
+
 /** Chat and webhook channels; URLs of Slack and Teams are credentials, so only secret names are kept. */
 const channelsShape = {
-  slack: z
-    .object({
-      webhookSecretName: secretName.meta({ description: 'Secret holding the Slack incoming-webhook URL.' }),
-    })
-    .strict()
-    .optional()
-    .meta({ description: 'Post the digest to Slack (Block Kit) through an incoming webhook.' }),
-  teams: z
-    .object({
-      webhookSecretName: secretName.meta({ description: 'Secret holding the Teams Workflows webhook URL.' }),
-    })
-    .strict()
-    .optional()
-    .meta({ description: 'Post the digest to Microsoft Teams (Adaptive Card) through a Workflows webhook.' }),
+  slack: chatWebhook(
+    'Secret holding the Slack incoming-webhook URL.',
+    'Post the digest to Slack (Block Kit) through an incoming webhook.',
+  ),
+  teams: chatWebhook(
+    'Secret holding the Teams Workflows webhook URL.',
+    'Post the digest to Microsoft Teams (Adaptive Card) through a Workflows webhook.',
+  ),
   webhook: z
     .object({
       url: httpsUrl.meta({ description: 'Where to POST the result JSON.' }),

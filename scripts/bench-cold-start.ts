@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { NAMES_CACHE_KEY } from '../functions/report/adapters/names-cache';
 import { startLocalDynamoDb, startLocalSes } from '../test/support/local-aws';
 import { LocalSecretsManager } from '../test/support/local-secrets-manager';
@@ -82,13 +81,7 @@ export async function startLocalAws() {
     },
     /** Forgets the delivery records (not the cached names), so the same day is delivered again. */
     async forgetDeliveries(): Promise<void> {
-      const { Items = [] } = await dynamodb.client.send(new ScanCommand({ TableName: TABLE }));
-      for (const item of Items) {
-        if (item.id?.S === NAMES_CACHE_KEY) continue;
-        await dynamodb.client.send(
-          new DeleteItemCommand({ TableName: TABLE, Key: { id: item.id as { S: string } } }),
-        );
-      }
+      await dynamodb.clearItems([NAMES_CACHE_KEY]);
       await ses.clear();
     },
     async stop(): Promise<void> {

@@ -1,4 +1,3 @@
-import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { FakeUsageApi, type FakeUsageApiOptions } from '../../dev/fake-usage-api';
 import { expectedCostCents, generateSessionLog, type SessionLog } from '../../dev/sample-usage';
@@ -90,14 +89,7 @@ export class Harness {
 
   /** Deletes every delivery record, so the next test starts as if nothing was ever sent. */
   async clearDeliveryRecords(): Promise<void> {
-    const client = this.dynamodb?.client;
-    if (!client) return;
-    const { Items = [] } = await client.send(new ScanCommand({ TableName: IDEMPOTENCY_TABLE }));
-    for (const item of Items) {
-      await client.send(
-        new DeleteItemCommand({ TableName: IDEMPOTENCY_TABLE, Key: { id: item.id as { S: string } } }),
-      );
-    }
+    await this.dynamodb?.clearItems();
   }
 
   logs(): string {

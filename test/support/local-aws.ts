@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import * as sesLocal from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import { IDEMPOTENCY_TABLE_KEY } from '../../infra/idempotency-schema';
@@ -42,9 +42,13 @@ export async function startLocalSes(): Promise<{
 }
 
 /** dynalite (a DynamoDB implementation) on a free port, with the stack's idempotency table created. */
-export async function startLocalDynamoDb(
-  tableName: string,
-): Promise<{ url: string; client: DynamoDBClient; stop(): Promise<void> }> {
+export async function startLocalDynamoDb(tableName: string): Promise<{
+  url: string;
+  client: DynamoDBClient;
+  /** Deletes every item of the table but those whose key is in `keep`. */
+  clearItems(keep?: readonly string[]): Promise<void>;
+  stop(): Promise<void>;
+}> {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -64,6 +68,16 @@ export async function startLocalDynamoDb(
   return {
     url,
     client,
+    async clearItems(keep = []) {
+      const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName }));
+      for (const item of Items) {
+        const key = item[IDEMPOTENCY_TABLE_KEY]?.S;
+        if (key === undefined || keep.includes(key)) continue;
+        await client.send(
+          new DeleteItemCommand({ TableName: tableName, Key: { [IDEMPOTENCY_TABLE_KEY]: { S: key } } }),
+        );
+      }
+    },
     async stop() {
       client.destroy();
       await closeServer(server);
