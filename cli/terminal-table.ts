@@ -1,4 +1,6 @@
 import { formatUsd } from '../functions/report/core/cost';
+import { digestView } from '../functions/report/core/digest-view';
+import { limitsHeadline } from '../functions/report/core/limits-text';
 import {
   barLength,
   change,
@@ -20,7 +22,8 @@ const count = (n: number) => n.toLocaleString('en-US');
 
 /**
  * A plain-text table of a report for a terminal: what is unusual first, then name, id, sessions,
- * share, cost, a bar and the trend against the same weekday last week and the 7-day mean.
+ * share, cost, a bar and the trend against the same weekday last week and the 7-day mean; then
+ * the limits and budgets that are not on track, each with its runway in words.
  */
 export function formatTable(
   result: ReportResult,
@@ -66,9 +69,12 @@ export function formatTable(
   const period = describeWindow({ start: result.start_time, end: result.end_time }, timeZone);
   const names = new Map(result.projects.map((p) => [p.project_id, displayName(p)]));
   const unusual = result.unusual ?? [];
+  const view = digestView(result, timeZone, trend, notes);
   const out = [
     `${titleOf(result.kind)} ${period} (${timeZone}): ${count(result.total_sessions)}`,
     costSummary(result, timeZone, notes),
+    ...(view.monthToDate === undefined ? [] : [view.monthToDate]),
+    ...view.missing,
     ...(trend
       ? [
           `${compared} ${count(trend.compared_sessions)}${trend.seven_day_mean_sessions === undefined ? '' : `, 7-day average ${count(trend.seven_day_mean_sessions)}`}`,
@@ -89,5 +95,13 @@ export function formatTable(
   if (result.projects.length > limit)
     out.push(`… and ${count(result.projects.length - limit)} more projects`);
   if (result.projects.length === 0) out.push('(no sessions)');
+  if (view.limits.length) {
+    out.push(
+      '',
+      `Limits and budgets: ${limitsHeadline(result.limits) || `${count(view.limits.length)} to watch`}`,
+      ...view.limits.map((l) => `  ${l.name}${l.id === null ? '' : ` (${l.id})`}: ${l.text}`),
+      ...(view.limitsOnTrack ? [`  ${view.limitsOnTrack}`] : []),
+    );
+  }
   return `${out.join('\n')}\n`;
 }

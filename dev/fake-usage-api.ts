@@ -49,6 +49,15 @@ const OTHER_LINE_ITEMS = [
   { line_item: 'File search tool calls', perCent: 0.4 },
 ];
 
+/**
+ * How the fake answers one spend-limit request: a limit in cents (0: none), a bare HTTP status
+ * (404: no limit; 403, 500: unavailable), or a body of its own (a malformed limit).
+ */
+export type SpendLimitAnswer =
+  | { readonly cents: number; readonly enforcing?: boolean }
+  | { readonly status: number }
+  | { readonly body: unknown };
+
 export interface FakeUsageApiOptions {
   readonly log: SessionLog;
   /** The key the API accepts as `Authorization: Bearer …`. */
@@ -71,6 +80,20 @@ export interface FakeUsageApiOptions {
   readonly extraCosts?: readonly ExtraCost[];
   /** Costs: daily buckets per page, fewer than `limit` asks for, to make the client follow pages. */
   readonly costBucketsPerPage?: number;
+  /**
+   * Costs: cut each page after this many result rows (every line item counts), continuing the day
+   * on the next page, as the API does for an organization with more projects × line items than a
+   * page holds.
+   */
+  readonly costRowsPerPage?: number;
+  /**
+   * Hard spend limits (`GET /organization/spend_limit`, `GET /organization/projects/{id}/spend_limit`).
+   * A scope without an answer here is not found (404), as a scope without a limit may be.
+   */
+  readonly spendLimits?: {
+    readonly organization?: SpendLimitAnswer;
+    readonly projects?: Readonly<Record<string, SpendLimitAnswer>>;
+  };
 }
 
 export interface RecordedRequest {
@@ -86,7 +109,11 @@ const ENDPOINTS = {
   usage: '/v1/organization/usage/code_interpreter_sessions',
   projects: '/v1/organization/projects',
   costs: '/v1/organization/costs',
+  organizationSpendLimit: '/v1/organization/spend_limit',
 } as const;
+
+/** `/v1/organization/projects/{project_id}/spend_limit`, the project id captured. */
+const PROJECT_SPEND_LIMIT = /^\/v1\/organization\/projects\/([^/]+)\/spend_limit$/;
 
 const WIDTH_SECONDS: Record<string, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
 const MAX_LIMIT: Record<string, number> = { '1m': 1440, '1h': 168, '1d': 31 };
@@ -116,9 +143,12 @@ export class FakeUsageApi {
     });
   }
 
-  /** Starts on a free loopback port; resolves with the base URL (`http://127.0.0.1:PORT/v1`). */
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Starts on a loopback port (0: a free one); resolves with the base URL (`http://127.0.0.1:PORT/v1`). */
+  async start(port = 0): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', resolve);
+    });
     return this.baseUrl;
   }
 
@@ -155,6 +185,13 @@ export class FakeUsageApi {
 
   costRequests(): RecordedRequest[] {
     return this.requests.filter((r) => r.path === ENDPOINTS.costs);
+  }
+
+  /** Requests for the organization's and the projects' spend limits. */
+  spendLimitRequests(): RecordedRequest[] {
+    return this.requests.filter(
+      (r) => r.path === ENDPOINTS.organizationSpendLimit || PROJECT_SPEND_LIMIT.test(r.path),
+    );
   }
 
   private takeFault(path: string): Fault | undefined {
@@ -238,14 +275,22 @@ export class FakeUsageApi {
       });
       return void res.end(gzip ? remembered.gzipped : remembered.body);
     }
+    const projectLimit = PROJECT_SPEND_LIMIT.exec(url.pathname);
     const page =
-      url.pathname === '/v1/organization/projects'
-        ? { status: 200, body: this.projectsPage(url.searchParams) }
-        : url.pathname === ENDPOINTS.costs
-          ? this.costsPage(url.searchParams, fault)
-          : url.pathname === ENDPOINTS.usage
-            ? this.usagePage(url.searchParams, fault)
-            : undefined;
+      url.pathname === ENDPOINTS.organizationSpendLimit
+        ? this.spendLimit('organization', this.options.spendLimits?.organization)
+        : projectLimit
+          ? this.spendLimit(
+              'project',
+              this.options.spendLimits?.projects?.[decodeURIComponent(projectLimit[1] as string)],
+            )
+          : url.pathname === '/v1/organization/projects'
+            ? { status: 200, body: this.projectsPage(url.searchParams) }
+            : url.pathname === ENDPOINTS.costs
+              ? this.costsPage(url.searchParams, fault)
+              : url.pathname === ENDPOINTS.usage
+                ? this.usagePage(url.searchParams, fault)
+                : undefined;
     if (page) {
       const body = JSON.stringify(page.body);
       if (this.options.memoize && !fault) {
@@ -259,6 +304,27 @@ export class FakeUsageApi {
     await untilAnswer();
     record(404);
     return json(res, 404, { error: { message: `no route ${url.pathname}` } });
+  }
+
+  /** A spend limit as openai-node's OrganizationSpendLimit / ProjectSpendLimit types read it. */
+  private spendLimit(
+    scope: 'organization' | 'project',
+    answer: SpendLimitAnswer | undefined,
+  ): { status: number; body: unknown } {
+    if (!answer) return { status: 404, body: { error: { message: 'No spend limit found.' } } };
+    if ('status' in answer)
+      return { status: answer.status, body: { error: { message: 'spend limit fault' } } };
+    if ('body' in answer) return { status: 200, body: answer.body };
+    return {
+      status: 200,
+      body: {
+        object: `${scope}.spend_limit`,
+        currency: 'USD',
+        interval: 'month',
+        threshold_amount: answer.cents,
+        enforcement: { status: answer.enforcing ? 'enforcing' : 'inactive' },
+      },
+    };
   }
 
   private projectsPage(params: URLSearchParams) {
@@ -432,19 +498,20 @@ export class FakeUsageApi {
     const projectIds = [...params.getAll('project_ids'), ...params.getAll('project_ids[]')];
     const signature = querySignature(params);
     let offset = 0;
+    let rowOffset = 0;
     const cursor = params.get('page');
     if (cursor) {
       const decoded = decodeCursor(cursor);
       if (!decoded || decoded.sig !== signature) return bad('invalid page cursor for these query parameters');
       offset = decoded.bucket;
+      rowOffset = decoded.row;
     }
     const days: number[] = [];
     for (let t = Math.floor(start / day) * day; t < end; t += day) days.push(t);
     const perPage = Math.min(limit, this.options.costBucketsPerPage ?? limit);
-    const page = days.slice(offset, offset + perPage);
     let currency = 'usd';
     if (fault?.kind === 'currency') currency = fault.currency;
-    const data = page.map((t) => {
+    const dayBucket = (t: number) => {
       const index = Math.round(t / day);
       const lines: { project_id: string | null; line_item: string; cents: number }[] = [];
       const ci = index % 2 === 0 ? 'Code Interpreter sessions' : 'code interpreter sessions';
@@ -496,15 +563,34 @@ export class FakeUsageApi {
         if (first) (first.amount as { value: unknown }).value = fault.value;
       }
       return { object: 'bucket', start_time: t, end_time: t + day, results };
-    });
-    const hasMore = offset + perPage < days.length;
+    };
+    // Whole days up to `perPage`, and rows up to `costRowsPerPage`: a day cut mid-way continues
+    // on the next page, where its bucket comes again with the rest of its rows.
+    const data: ReturnType<typeof dayBucket>[] = [];
+    let rowsLeft = this.options.costRowsPerPage ?? Number.POSITIVE_INFINITY;
+    let index = offset;
+    let nextRow = 0;
+    while (index < days.length && index < offset + perPage) {
+      const bucket = dayBucket(days[index] as number);
+      const from = index === offset ? rowOffset : 0;
+      const take = bucket.results.slice(from, from + rowsLeft);
+      data.push({ ...bucket, results: take });
+      rowsLeft -= take.length;
+      if (from + take.length < bucket.results.length) {
+        nextRow = from + take.length;
+        break;
+      }
+      index++;
+      if (rowsLeft <= 0) break;
+    }
+    const hasMore = index < days.length;
     return {
       status: 200,
       body: {
         object: 'page',
         data,
         has_more: hasMore,
-        next_page: hasMore ? this.encodeCursor({ sig: signature, bucket: offset + perPage, row: 0 }) : null,
+        next_page: hasMore ? this.encodeCursor({ sig: signature, bucket: index, row: nextRow }) : null,
       },
     };
   }

@@ -1,6 +1,2 @@
-/**
- * The idempotency table's key and TTL attributes, shared by the stack and the tests that create the
- * same table locally. They are Powertools Idempotency's defaults.
- */
-export const IDEMPOTENCY_TABLE_KEY = 'id';
-export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
+/** The idempotency table's key and TTL attributes, as the function that uses them defines them. */
+export { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from '../functions/report/table-schema';

@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -18,6 +20,12 @@ export interface ReportFunctionProps {
    * about 210 MB RSS, so memory is set by CPU, which Lambda gives in proportion (README: Benchmark)
    */
   readonly memorySize?: number;
+  /**
+   * Files to put in the bundle beside index.mjs, by name: data too large for the 4 KB environment
+   * (the routes). They change the asset's hash, so a change deploys like a code change.
+   * @default none
+   */
+  readonly bundledFiles?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -69,7 +77,29 @@ export class ReportFunction extends NodejsFunction {
         // Some CommonJS dependencies call require() for Node built-ins; ESM has no require.
         banner:
           "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        ...(props.bundledFiles ? { commandHooks: copyIntoBundle(props.bundledFiles) } : {}),
       },
     });
   }
+}
+
+/**
+ * Writes `files` into a directory of their own now, at synth, and copies each into the bundle after
+ * esbuild ran. The copy is a command (NodejsFunction's hooks are shell commands): node, with the
+ * paths as arguments and never the content, which could pass Linux's 128 KB limit on one argument.
+ */
+function copyIntoBundle(files: Readonly<Record<string, string>>): ICommandHooks {
+  const dir = mkdtempSync(join(tmpdir(), 'usage-digest-bundled-'));
+  const quote = (path: string) => JSON.stringify(path);
+  const copies = Object.entries(files).map(([name, content]) => {
+    const source = join(dir, name);
+    writeFileSync(source, content);
+    return (outputDir: string) =>
+      `node -e "require('node:fs').copyFileSync(process.argv[1], process.argv[2])" ${quote(source)} ${quote(join(outputDir, name))}`;
+  });
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => copies.map((copy) => copy(outputDir)),
+  };
 }

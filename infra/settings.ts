@@ -1,13 +1,16 @@
 import { z } from 'zod';
-import { isSecureUrl } from '../functions/report/config';
+import { webhookUrlProblem } from '../functions/report/config';
 import {
+  domainOf,
   isEmailAddress,
   parseAllowedDomains,
   parseRecipients,
   parseTimeZone,
 } from '../functions/report/core/event';
 import { firstDateWithoutHour } from '../functions/report/core/local-time';
+import { DEFAULT_BUDGET_WARN_AT } from '../functions/report/core/runway';
 import { InputError } from '../functions/report/errors';
+import { nearestKey } from './nearest-key';
 
 /** The file a deployment's settings live in, next to cdk.json; `-c config=PATH` names another. */
 export const SETTINGS_FILE = 'usage-digest.config.json';
@@ -25,8 +28,15 @@ const secretName = z
   .string({ error: 'must be a Secrets Manager secret name' })
   .regex(/^[\w/+=.@-]{1,512}$/, { error: 'must be a Secrets Manager secret name' });
 
-const httpsUrl = z.string().refine((value) => URL.canParse(value) && isSecureUrl(new URL(value)), {
-  error: 'must be an https:// URL',
+const httpsUrl = z.string({ error: 'must be an https:// URL' }).superRefine((value, context) => {
+  const problem = webhookUrlProblem(value);
+  if (problem) {
+    context.addIssue({
+      code: 'custom',
+      input: value,
+      message: problem.startsWith('must be https') ? 'must be an https:// URL' : problem,
+    });
+  }
 });
 
 /** A chat channel posting through an incoming webhook whose URL, a credential, is a secret. */
@@ -57,6 +67,42 @@ const channelsShape = {
     .meta({ description: 'POST the result as signed JSON (X-Usage-Digest-Signature) to an HTTPS endpoint.' }),
 };
 
+/** US dollars, above 0: a cost threshold or a monthly budget. */
+const usd = () =>
+  z
+    .number({ error: 'must be a positive number of US dollars' })
+    .positive({ error: 'must be a positive number of US dollars' });
+
+/** An OpenAI project id, as routes and budgets name projects. */
+const PROJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Monthly budgets of your own, which OpenAI never sees (unlike its hard spend limits). */
+const budgets = z
+  .object(
+    {
+      organizationUsd: usd()
+        .optional()
+        .meta({ description: "The organization's monthly budget in USD (all projects, all line items)." }),
+      projects: z
+        .record(
+          z
+            .string()
+            .regex(PROJECT_ID, { error: (issue) => `${JSON.stringify(issue.input)} is not a project id` }),
+          usd(),
+          { error: 'must map project ids to US dollars' },
+        )
+        .optional()
+        .meta({ description: 'Monthly budgets in USD by project id, e.g. {"proj_abc": 200}.' }),
+    },
+    { error: 'must be an object of organizationUsd and projects' },
+  )
+  .strict()
+  .default({})
+  .meta({
+    description:
+      "Monthly budgets of your own in USD, shown with their runway beside OpenAI's hard limits (BUDGETS_FILE).",
+  });
+
 const route = z
   .object({
     name: z
@@ -66,7 +112,7 @@ const route = z
       })
       .meta({ description: 'The team, e.g. "payments"; part of its digests\' delivery records.' }),
     project_ids: z
-      .array(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'must be project ids' }), {
+      .array(z.string().regex(PROJECT_ID, { error: 'must be project ids' }), {
         error: 'must be project ids',
       })
       .min(1, { error: 'must name at least one project' })
@@ -76,9 +122,17 @@ const route = z
       .min(1)
       .optional()
       .meta({ description: "Who receives this team's digest by email." }),
+    monthlyBudgetUsd: usd()
+      .optional()
+      .meta({ description: "The team's monthly budget in USD, against the sum of its projects' spend." }),
     ...channelsShape,
   })
-  .strict();
+  .strict()
+  .refine((r) => r.recipients || r.slack || r.teams || r.webhook, {
+    error: 'delivers nowhere: give it recipients, slack, teams or webhook',
+  })
+  // The same rule for editors: JSON Schema has no refinements.
+  .meta({ anyOf: ['recipients', 'slack', 'teams', 'webhook'].map((key) => ({ required: [key] })) });
 
 /**
  * Every setting of a deployment: the single source of the settings file's JSON Schema, of its
@@ -158,14 +212,10 @@ export const settingsSchema = z
         description:
           'A spike is also at least this many sessions above the mean; a new project needs this many (UNUSUAL_MIN_SESSIONS).',
       }),
-    alertCostUsd: z
-      .number({ error: 'must be a positive number of US dollars' })
-      .positive({ error: 'must be a positive number of US dollars' })
-      .optional()
-      .meta({
-        description:
-          "Flag a project whose day's code interpreter cost reaches this many USD (ALERT_COST_USD). Off by default.",
-      }),
+    alertCostUsd: usd().optional().meta({
+      description:
+        "Flag a project whose day's code interpreter cost reaches this many USD (ALERT_COST_USD). Off by default.",
+    }),
     ...channelsShape,
     routes: z.array(route, { error: 'must be a list of routes' }).default([]).meta({
       description:
@@ -186,6 +236,16 @@ export const settingsSchema = z
       .boolean({ error: 'must be true or false' })
       .default(false)
       .meta({ description: 'Send the daily digest only on days with something unusual (QUIET).' }),
+    budgets,
+    budgetWarnAt: z
+      .number({ error: 'must be a fraction above 0 and at most 1' })
+      .gt(0, { error: 'must be a fraction above 0 and at most 1' })
+      .max(1, { error: 'must be a fraction above 0 and at most 1' })
+      .default(DEFAULT_BUDGET_WARN_AT)
+      .meta({
+        description:
+          "Warn when the month's forecast reaches this fraction of a hard limit or budget, e.g. 0.8 (BUDGET_WARN_AT).",
+      }),
   })
   .strict();
 
@@ -228,6 +288,18 @@ export interface ReportSettings {
   readonly channels: ChannelSettings;
   /** A digest per team, of its projects only. @default none */
   readonly routes: readonly RouteSettings[];
+  /** Monthly budgets of your own (USD), beside OpenAI's hard limits. @default none */
+  readonly budgets: BudgetSettings;
+  /** A forecast at this fraction of a limit or budget warns. @default 0.8 */
+  readonly budgetWarnAt: number;
+}
+
+/** Monthly budgets of your own, in USD. */
+export interface BudgetSettings {
+  /** The organization's, over all its projects. @default none */
+  readonly organizationUsd?: number;
+  /** By project id. @default none */
+  readonly projects: Readonly<Record<string, number>>;
 }
 
 export interface ChannelSettings {
@@ -240,6 +312,8 @@ export interface RouteSettings extends ChannelSettings {
   readonly name: string;
   readonly project_ids: readonly string[];
   readonly recipients?: readonly string[];
+  /** The team's monthly budget (USD), against the sum of its projects' spend. @default none */
+  readonly monthlyBudgetUsd?: number;
 }
 
 /** Settings that cannot build a working stack; the message names the key and where it came from. */
@@ -265,6 +339,19 @@ const DST_CHECK_DAYS = 2 * 366;
 
 const KEYS = Object.keys(settingsSchema.shape) as (keyof typeof settingsSchema.shape)[];
 
+/**
+ * How messages name a setting: the settings file and `-c` by key and source, the construct by its
+ * props. Paths are in the file's spelling (`routes[0].project_ids`).
+ */
+export interface SettingsNaming {
+  /** The setting at `path`, before ": what is wrong with it". */
+  field(path: string): string;
+  /** The whole message for an unknown key at `path`; `known` are the valid keys beside it. */
+  unknown(path: readonly PropertyKey[], known: readonly string[]): string;
+  /** The whole message for required settings that nothing gives. */
+  missing(keys: readonly string[]): string;
+}
+
 /** Settings keys missing from both sources, so the app can still bootstrap (`cdk bootstrap`). */
 export function missingSettings(sources: SettingsSources): string[] {
   const merged = mergeSources(sources).values;
@@ -273,49 +360,69 @@ export function missingSettings(sources: SettingsSources): string[] {
 
 /**
  * Reads the settings: the file, overridden key by key by `-c` context, validated with messages
- * naming the key and its source; `today` (YYYY-MM-DD) starts the DST-gap check.
+ * naming the key and its source; `today` (YYYY-MM-DD) starts the DST-gap check. Unknown keys are
+ * refused in the file, in `-c` and in nested settings, with the nearest valid key.
  */
 export function loadSettings(
   sources: SettingsSources,
   today = new Date().toISOString().slice(0, 10),
 ): ReportSettings {
   const { values, origin } = mergeSources(sources);
-  const where = (key: string) =>
-    origin.get(key.split(/[.[]/)[0] as string) ?? `in ${sources.fileName ?? SETTINGS_FILE}`;
-  const fail = (key: string, message: string): never => {
-    throw new SettingsError(`setting "${key}" ${where(key)}: ${message}`);
+  const fileName = sources.fileName ?? SETTINGS_FILE;
+  const where = (path: string) => origin.get(path.split(/[.[]/)[0] as string) ?? `in ${fileName}`;
+  return checkSettings(
+    values,
+    {
+      field: (path) => `setting "${path}" ${where(path)}`,
+      unknown: (path, known) => unknownSettingMessage(path, known, where(formatPath(path))),
+      missing: (keys) => missingMessage(keys, fileName),
+    },
+    today,
+  );
+}
+
+/**
+ * Validates settings in the file's shape against `settingsSchema` and the rules a schema cannot
+ * say (DST gaps, the allow-list): the one validation of the file, `-c` and the construct's props.
+ */
+export function checkSettings(
+  values: Readonly<Record<string, unknown>>,
+  naming: SettingsNaming,
+  today = new Date().toISOString().slice(0, 10),
+): ReportSettings {
+  const fail = (path: string, message: string): never => {
+    throw new SettingsError(`${naming.field(path)}: ${message}`);
   };
   const parsed = settingsSchema.safeParse(values);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
     if (issue.code === 'unrecognized_keys') {
-      const key = issue.keys[0] as string;
       throw new SettingsError(
-        `unknown setting "${key}" ${where(key)}: the settings are ${KEYS.filter((k) => k !== '$schema').join(', ')}`,
+        naming.unknown([...issue.path, issue.keys[0] as string], settingKeysAt(issue.path)),
       );
     }
-    const key =
-      issue.path
-        .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
-        .join('')
-        .replace(/^\./, '') || 'settings';
-    if (issue.path.length === 1 && values[key] === undefined) {
-      throw new SettingsError(missingMessage([key], sources.fileName));
+    if (issue.code === 'invalid_key') {
+      // A record's key at fault: the path ends with the key itself; say what is wrong with it.
+      const [inner] = issue.issues;
+      return fail(formatPath(issue.path.slice(0, -1)), inner?.message ?? issue.message);
     }
-    return fail(key, issue.message);
+    const path = formatPath(issue.path) || 'settings';
+    if (issue.path.length === 1 && values[path] === undefined)
+      throw new SettingsError(naming.missing([path]));
+    return fail(path, issue.message);
   }
   const s = parsed.data;
-  const checked = <T>(key: string, parse: () => T): T => {
+  const checked = <T>(path: string, parse: () => T): T => {
     try {
       return parse();
     } catch (error) {
-      if (error instanceof InputError) return fail(key, error.message.slice(`${error.field}: `.length));
+      if (error instanceof InputError) return fail(path, error.message.slice(`${error.field}: `.length));
       throw error;
     }
   };
   const recipients = checked('recipients', () => parseRecipients(s.recipients, 'recipients'));
-  checked('timezone', () => parseTimeZone(s.timezone, 'timezone'));
-  const gap = scheduleGap(s.scheduleHour, s.timezone, today);
+  const timeZone = checked('timezone', () => parseTimeZone(s.timezone, 'timezone'));
+  const gap = scheduleGap(s.scheduleHour, timeZone, today);
   if (gap) fail('scheduleHour', gap);
   const senderIdentity = s.senderIdentity ?? s.sender;
   if (senderIdentity !== s.sender && s.sender.split('@')[1]?.toLowerCase() !== senderIdentity.toLowerCase()) {
@@ -324,15 +431,33 @@ export function loadSettings(
   const names = s.routes.map((r) => r.name.toLowerCase());
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
   if (repeated) fail('routes', `names the route "${repeated}" twice`);
-  const allowedRecipientDomains = checked('allowedRecipientDomains', () =>
-    parseAllowedDomains(s.allowedRecipientDomains?.join(','), recipients, 'allowedRecipientDomains'),
+  const routeRecipients = s.routes.map(
+    (r, i) =>
+      r.recipients && checked(`routes[${i}].recipients`, () => parseRecipients(r.recipients, 'recipients')),
   );
+  // Unset, the allow-list is the domains of every configured recipient, the routes' included.
+  const allowedRecipientDomains = checked('allowedRecipientDomains', () =>
+    parseAllowedDomains(
+      s.allowedRecipientDomains?.join(','),
+      s.allowedRecipientDomains ? recipients : [...recipients, ...routeRecipients.flatMap((r) => r ?? [])],
+      'allowedRecipientDomains',
+    ),
+  );
+  routeRecipients.forEach((list, i) => {
+    const outside = (list ?? []).filter((address) => !allowedRecipientDomains.includes(domainOf(address)));
+    if (outside.length) {
+      fail(
+        `routes[${i}].recipients`,
+        `${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside allowedRecipientDomains (${allowedRecipientDomains.join(', ')})`,
+      );
+    }
+  });
   return {
     stackName: s.stackName,
     sender: s.sender,
     recipients,
     allowedRecipientDomains,
-    timeZone: s.timezone,
+    timeZone,
     scheduleHour: s.scheduleHour,
     secretName: s.secretName,
     ...(s.secretKmsKeyArn ? { secretKmsKeyArn: s.secretKmsKeyArn } : {}),
@@ -347,15 +472,20 @@ export function loadSettings(
     digests: s.digests,
     channels: channelsOf(s),
     routes: s.routes.map((r, i) => {
-      const routeRecipients =
-        r.recipients && checked(`routes[${i}].recipients`, () => parseRecipients(r.recipients, 'recipients'));
+      const recipientsOfRoute = routeRecipients[i];
       return {
         name: r.name,
         project_ids: r.project_ids,
-        ...(routeRecipients ? { recipients: routeRecipients } : {}),
+        ...(recipientsOfRoute ? { recipients: recipientsOfRoute } : {}),
+        ...(r.monthlyBudgetUsd === undefined ? {} : { monthlyBudgetUsd: r.monthlyBudgetUsd }),
         ...channelsOf(r),
       };
     }),
+    budgets: {
+      ...(s.budgets.organizationUsd === undefined ? {} : { organizationUsd: s.budgets.organizationUsd }),
+      projects: s.budgets.projects ?? {},
+    },
+    budgetWarnAt: s.budgetWarnAt,
   };
 }
 
@@ -367,6 +497,55 @@ function channelsOf(source: ChannelSettings): ChannelSettings {
   };
 }
 
+/** `routes[0].slack`: a path as the settings file spells it. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+    .join('')
+    .replace(/^\./, '');
+}
+
+type Wrapped = { _zod: { def: Record<string, unknown> & { type: string } } };
+
+/** The keys the schema knows for the object at `path` (`[]`: the settings; `['routes', 0]`: a route). */
+export function settingKeysAt(path: readonly PropertyKey[]): string[] {
+  let current = settingsSchema as unknown as Wrapped;
+  const unwrap = () => {
+    for (let def = current._zod.def; ; def = current._zod.def) {
+      const inner = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+      if (inner === undefined) return;
+      current = inner as Wrapped;
+    }
+  };
+  for (const part of path) {
+    unwrap();
+    const def = current._zod.def;
+    const next =
+      def.type === 'array' ? def.element : (def.shape as Record<string, unknown> | undefined)?.[String(part)];
+    if (next === undefined) return [];
+    current = next as Wrapped;
+  }
+  unwrap();
+  return Object.keys((current._zod.def.shape as object | undefined) ?? {});
+}
+
+/** `unknown setting "slack.channel" in …: the keys of "slack" are …`, with the nearest key if one is near. */
+function unknownSettingMessage(
+  path: readonly PropertyKey[],
+  known: readonly string[],
+  where: string,
+): string {
+  const parent = path.slice(0, -1);
+  const keys = known.filter((k) => k !== '$schema');
+  const nearest = nearestKey(String(path.at(-1)), keys);
+  const hint = nearest
+    ? `did you mean "${formatPath([...parent, nearest])}"?`
+    : parent.length
+      ? `the keys of "${formatPath(parent)}" are ${keys.join(', ')}`
+      : `the settings are ${keys.join(', ')}`;
+  return `unknown setting "${formatPath(path)}" ${where}: ${hint}`;
+}
+
 /** What to do about settings no source gives. */
 export function missingMessage(keys: readonly string[], fileName = SETTINGS_FILE): string {
   const named = keys.map((k) => `"${k}"`).join(' and ');
@@ -374,6 +553,20 @@ export function missingMessage(keys: readonly string[], fileName = SETTINGS_FILE
     (k) => `-c ${k}=${k === 'sender' ? 'digest@example.com' : 'a@example.com,b@example.com'}`,
   );
   return `setting ${named} missing: copy usage-digest.config.example.json to ${fileName} and fill it in, or pass ${flags.join(' ')}`;
+}
+
+/**
+ * Whether a context key is the CDK's rather than a setting: feature flags (`@aws-cdk/…`), its own
+ * keys (`aws:cdk:…`, `aws-cdk:enableDiffNoFail`), cached lookups (`availability-zones:account=…`)
+ * all hold a `:` or start with `@`; the plain ones it writes (`acknowledged-issue-numbers`,
+ * `cli-telemetry`) are kebab-case. Settings are camelCase identifiers, so a camelCase key that is
+ * no setting is a typo, and so is a kebab-case spelling of a setting (`schedule-hour`).
+ */
+function isCdkContextKey(key: string): boolean {
+  if (key === 'config' || key.includes(':') || key.startsWith('@')) return true;
+  if (/^[A-Za-z$][A-Za-z0-9$]*$/.test(key)) return false;
+  const plain = key.toLowerCase().replace(/[-_]/g, '');
+  return !KEYS.some((k) => k.toLowerCase() === plain);
 }
 
 /** The file's values, with each context key on top; strings from `-c` take the key's JSON type. */
@@ -387,11 +580,15 @@ function mergeSources(sources: SettingsSources): {
   }
   const values: Record<string, unknown> = { ...(file as Record<string, unknown>) };
   const origin = new Map<string, string>();
-  for (const key of KEYS) {
-    const value = sources.context?.[key];
+  for (const [key, value] of Object.entries(sources.context ?? {})) {
+    if (!(KEYS as string[]).includes(key)) {
+      if (isCdkContextKey(key)) continue;
+      throw new SettingsError(unknownSettingMessage([key], KEYS, `from -c ${key}`));
+    }
     if (value === undefined || value === null) continue;
-    values[key] = typeof value === 'string' ? fromContextString(key, value) : value;
-    origin.set(key, `from -c ${key}`);
+    const setting = key as (typeof KEYS)[number];
+    values[setting] = typeof value === 'string' ? fromContextString(setting, value) : value;
+    origin.set(setting, `from -c ${setting}`);
   }
   return { values, origin };
 }
@@ -408,11 +605,13 @@ function fromContextString(key: (typeof KEYS)[number], text: string): unknown {
     case 'unusualFactor':
     case 'unusualMinSessions':
     case 'alertCostUsd':
+    case 'budgetWarnAt':
       return trimmed === '' ? trimmed : Number(trimmed);
     case 'slack':
     case 'teams':
     case 'webhook':
     case 'routes':
+    case 'budgets':
       // Structured settings arrive on the command line as JSON.
       try {
         return JSON.parse(trimmed);

@@ -1,5 +1,13 @@
 import type { DigestKind } from '../functions/report/core/windows';
-import { loadSettings, type ReportSettings, SettingsError } from './settings';
+import { nearestKey } from './nearest-key';
+import {
+  checkSettings,
+  formatPath,
+  type ReportSettings,
+  SettingsError,
+  type SettingsNaming,
+  settingKeysAt,
+} from './settings';
 
 /** A team's digest: its projects only, to its own recipients and channels. */
 export interface UsageDigestRoute {
@@ -9,12 +17,26 @@ export interface UsageDigestRoute {
   readonly projectIds: readonly string[];
   /** Who receives the team's digest by email. @default no email, only the route's channels */
   readonly recipients?: readonly string[];
+  /**
+   * The team's own monthly budget in USD (above 0), against the sum of its projects' spend; its
+   * digest shows the runway to it.
+   * @default none
+   */
+  readonly monthlyBudgetUsd?: number;
   /** @default none */
   readonly slack?: SlackChannel;
   /** @default none */
   readonly teams?: TeamsChannel;
   /** @default none */
   readonly webhook?: WebhookChannel;
+}
+
+/** Monthly budgets of your own in USD (each above 0), which OpenAI never sees. */
+export interface UsageDigestBudgets {
+  /** The organization's, over all its projects and line items. @default none */
+  readonly organizationUsd?: number;
+  /** By OpenAI project id, e.g. `{ proj_abc: 200 }`; any number of projects. @default none */
+  readonly projects?: Readonly<Record<string, number>>;
 }
 
 /** Slack through an incoming webhook; its URL is a credential, so only the secret's name is given. */
@@ -65,6 +87,17 @@ export interface UsageDigestProps {
   readonly alertCostUsd?: number;
   /** Send the daily digest only on days with something unusual. @default false */
   readonly quiet?: boolean;
+  /**
+   * Monthly budgets of your own, shown with their runway beside OpenAI's hard spend limits; they
+   * travel in the function's bundle (budgets.json), so thousands of projects are fine.
+   * @default none
+   */
+  readonly budgets?: UsageDigestBudgets;
+  /**
+   * The fraction (above 0, at most 1) of a hard limit or budget at which the month's forecast warns.
+   * @default 0.8
+   */
+  readonly budgetWarnAt?: number;
   /** Secrets Manager name of the OpenAI organization admin key. @default 'openai/admin-key' */
   readonly secretName?: string;
   /** The customer managed KMS key of that secret, if not the AWS managed one. @default the AWS managed key */
@@ -83,11 +116,71 @@ export interface UsageDigestProps {
   readonly today?: string;
 }
 
-/** Prop names where they differ from the settings file's keys, for error messages. */
-const PROP_NAMES: Record<string, string> = { timezone: 'timeZone', project_ids: 'projectIds' };
+/** Prop names where they differ from the settings file's keys. */
+const PROP_NAMES: Readonly<Record<string, string>> = { timezone: 'timeZone', project_ids: 'projectIds' };
 
-/** Validates props with the settings schema; errors name the prop (`UsageDigestProps "timeZone": …`). */
+/** Settings of the file that are no prop, and what to do instead. */
+const FILE_ONLY: Readonly<Record<string, string>> = {
+  $schema: 'only the settings file names its JSON Schema',
+  stackName: 'a setting of the file only: the stack is the one you create the construct in',
+};
+
+const propName = (key: string) => PROP_NAMES[key] ?? key;
+
+/** `props.routes[0].projectIds`: a path in the file's spelling, named as the props spell it. */
+const propPath = (path: string) => `props.${path.replace(/[\w$]+/g, propName)}`;
+
+/** An unknown prop at `path` (its last part as typed), with the nearest prop or the props beside it. */
+function unknownProp(path: readonly PropertyKey[], knownSettings: readonly string[]): string {
+  const parent = path.slice(0, -1);
+  const key = String(path.at(-1));
+  const known = knownSettings.filter((k) => !(k in FILE_ONLY)).map(propName);
+  const nearest = key in FILE_ONLY ? undefined : nearestKey(key, known);
+  const within = parent.length ? propPath(formatPath(parent)) : 'props';
+  const hint =
+    FILE_ONLY[key] ??
+    (nearest
+      ? `did you mean "${nearest}"?`
+      : `the props ${parent.length ? `of ${within.slice('props.'.length)} ` : ''}are ${known.join(', ')}`);
+  return `${within}.${key} is not a prop of UsageDigest: ${hint}`;
+}
+
+/** How the construct's errors name things: by prop (`props.sender`), never by settings file or `-c`. */
+const PROPS_NAMING: SettingsNaming = {
+  field: propPath,
+  unknown: unknownProp,
+  missing: (keys) =>
+    `${keys.map((k) => propPath(k)).join(' and ')} ${keys.length === 1 ? 'is' : 'are'} required`,
+};
+
+/**
+ * Validates props with the settings' one schema (the same rules as the file and `-c`); errors
+ * name the prop (`props.timeZone: …`), and the file's own keys (`stackName`, `timezone`,
+ * `project_ids`) are refused with the prop to use.
+ */
 export function settingsOfProps(props: UsageDigestProps): ReportSettings {
+  const given = props as unknown as Record<string, unknown>;
+  const topProps = [...settingKeysAt([]), 'today'];
+  const routeProps = settingKeysAt(['routes', 0]);
+  for (const key of Object.keys(given)) {
+    if (
+      !topProps
+        .filter((k) => !(k in FILE_ONLY))
+        .map(propName)
+        .includes(key)
+    ) {
+      throw new SettingsError(unknownProp([key], topProps));
+    }
+  }
+  if (Array.isArray(given.routes)) {
+    given.routes.forEach((route: unknown, i) => {
+      for (const key of Object.keys(route ?? {})) {
+        if (!routeProps.map(propName).includes(key)) {
+          throw new SettingsError(unknownProp(['routes', i, key], routeProps));
+        }
+      }
+    });
+  }
   const { timeZone, routes, today, ...rest } = props;
   const file = {
     ...rest,
@@ -96,19 +189,7 @@ export function settingsOfProps(props: UsageDigestProps): ReportSettings {
       ? {}
       : { routes: routes.map(({ projectIds, ...route }) => ({ ...route, project_ids: projectIds })) }),
   };
-  try {
-    return loadSettings({ file, fileName: 'UsageDigestProps' }, today);
-  } catch (error) {
-    if (!(error instanceof SettingsError)) throw error;
-    throw new SettingsError(
-      error.message
-        .replace(
-          /^setting "([^"]+)" in UsageDigestProps/,
-          (_, key: string) => `UsageDigestProps "${key.replace(/\w+/g, (w) => PROP_NAMES[w] ?? w)}"`,
-        )
-        .replace(/^unknown setting "([^"]+)" in UsageDigestProps/, 'UsageDigestProps: unknown prop "$1"'),
-    );
-  }
+  return checkSettings(file, PROPS_NAMING, today);
 }
 
 /** The props that build the stack the settings describe (the app's path: file and -c → props). */
@@ -125,6 +206,8 @@ export function propsOfSettings(settings: ReportSettings): UsageDigestProps {
     unusualMinSessions: settings.unusualMinSessions,
     ...(settings.alertCostUsd === undefined ? {} : { alertCostUsd: settings.alertCostUsd }),
     quiet: settings.quiet,
+    budgets: settings.budgets,
+    budgetWarnAt: settings.budgetWarnAt,
     secretName: settings.secretName,
     ...(settings.secretKmsKeyArn ? { secretKmsKeyArn: settings.secretKmsKeyArn } : {}),
     ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),

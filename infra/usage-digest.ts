@@ -12,9 +12,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from './idempotency-schema';
+import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from '../functions/report/table-schema';
 import { ReportFunction } from './report-function';
-import { type ChannelSettings, type ReportSettings, type RouteSettings, SettingsError } from './settings';
+import {
+  type BudgetSettings,
+  type ChannelSettings,
+  type ReportSettings,
+  type RouteSettings,
+  SettingsError,
+} from './settings';
 import { settingsOfProps, type UsageDigestProps } from './usage-digest-props';
 
 /**
@@ -27,6 +33,9 @@ export const ASYNC_RETRY_ATTEMPTS = 2;
  * manual run after someone looked at the alarm than delivered into the afternoon.
  */
 export const ASYNC_MAX_EVENT_AGE = Duration.hours(3);
+
+/** The construct's id in the app's own stack (infra/report-stack.ts), whose log group name predates sharing. */
+const APP_CONSTRUCT_ID = 'UsageDigest';
 
 /**
  * usage-digest as an L3 construct: the scheduled digests (daily, weekly, monthly) of an OpenAI
@@ -56,17 +65,48 @@ export class UsageDigest extends Construct {
 
   constructor(scope: Construct, id: string, props: UsageDigestProps) {
     super(scope, id);
-    const others = this.stack.node.findAll().filter((c) => c instanceof UsageDigest && c !== this);
-    if (others.length) {
-      throw new SettingsError(
-        'UsageDigest: one per stack (its log group is named after the stack); use another stack',
-      );
-    }
     const settings = settingsOfProps(props);
     this.settings = settings;
     this.checkSecretKeyLocation(settings.secretKmsKeyArn);
 
-    // One customer managed key for the queues, the alarm topic and the log group.
+    // One builder per part, in dependency order; a new part (spend limits, history) adds its own.
+    const logGroupName = this.reportLogGroupName();
+    const key = this.buildKey(logGroupName);
+    const logGroup = this.buildLogGroup(logGroupName, key);
+    const queues = this.buildQueues(key);
+    this.failureQueue = queues.failures;
+    this.scheduleDeadLetterQueue = queues.scheduleDeadLetters;
+    this.idempotencyTable = this.buildTable();
+    this.reportFunction = this.buildFunction(settings, {
+      logGroup,
+      logGroupName,
+      key,
+      table: this.idempotencyTable,
+    });
+    this.buildSchedules(settings, this.reportFunction, queues.scheduleDeadLetters, key);
+    this.alarmTopic = this.buildAlarms(settings, this.reportFunction, queues, key);
+    this.buildOutputs(logGroup, key);
+  }
+
+  /**
+   * The report's log group name, fixed so the key policy can name it before it exists. The app's
+   * own stack (a construct with id `UsageDigest` directly in its stack) keeps the name its
+   * deployments have; any other construct adds its path in the stack, so two may share a stack.
+   */
+  private reportLogGroupName(): string {
+    const path = this.node.scopes
+      .slice(this.node.scopes.indexOf(this.stack) + 1)
+      .map((c) => c.node.id)
+      .join('/');
+    if (path === APP_CONSTRUCT_ID) return `/usage-digest/${this.stack.stackName}/report`;
+    // Log group names allow [.-_/#A-Za-z0-9]; where an id needed changing, its address keeps it unique.
+    const safe = path.replace(/[^.\-_/#A-Za-z0-9]/g, '-');
+    const unique = safe === path ? safe : `${safe}-${this.node.addr.slice(0, 8)}`;
+    return `/usage-digest/${this.stack.stackName}/${unique}/report`;
+  }
+
+  /** One customer managed key for the queues, the alarm topic and the log group. */
+  private buildKey(logGroupName: string): kms.Key {
     const key = new kms.Key(this, 'Key', {
       description: 'usage-digest: queues, alarm topic and logs',
       enableKeyRotation: true,
@@ -100,7 +140,6 @@ export class UsageDigest extends Construct {
         },
       }),
     );
-    const logGroupName = `/usage-digest/${this.stack.stackName}/report`;
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchLogsToEncryptTheReportLogGroup',
@@ -130,8 +169,11 @@ export class UsageDigest extends Construct {
         },
       }),
     );
+    return key;
+  }
 
-    const logGroup = new logs.LogGroup(this, 'ReportLogGroup', {
+  private buildLogGroup(logGroupName: string, key: kms.Key): logs.LogGroup {
+    return new logs.LogGroup(this, 'ReportLogGroup', {
       logGroupName,
       // A year (CT.CLOUDWATCH.PR.2): a digest questioned months later can still be traced.
       retention: logs.RetentionDays.ONE_YEAR,
@@ -139,7 +181,10 @@ export class UsageDigest extends Construct {
       // Kept by `cdk destroy`: the record of what was sent outlives the stack until you delete it.
       removalPolicy: RemovalPolicy.RETAIN,
     });
+  }
 
+  /** The failure queue (runs failed after every retry) and the schedule's dead-letter queue. */
+  private buildQueues(key: kms.Key): { failures: sqs.Queue; scheduleDeadLetters: sqs.Queue } {
     const queueProps: sqs.QueueProps = {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: key,
@@ -150,17 +195,21 @@ export class UsageDigest extends Construct {
       // allowAll is SQS's default: no behaviour changes, the queue only says what it is.
       redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
     };
-    this.failureQueue = new sqs.Queue(this, 'FailureQueue', queueProps);
-    const scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', queueProps);
-    this.scheduleDeadLetterQueue = scheduleDeadLetterQueue;
-    for (const queue of [this.failureQueue, scheduleDeadLetterQueue]) {
+    const queues = {
+      failures: new sqs.Queue(this, 'FailureQueue', queueProps),
+      scheduleDeadLetters: new sqs.Queue(this, 'ScheduleDeadLetterQueue', queueProps),
+    };
+    for (const queue of Object.values(queues)) {
       Validations.of(queue).acknowledge({
         id: 'AwsSolutions-SQS3',
         reason: 'This queue is itself a dead-letter queue.',
       });
     }
+    return queues;
+  }
 
-    const table = new dynamodb.Table(this, 'IdempotencyTable', {
+  private buildTable(): dynamodb.Table {
+    return new dynamodb.Table(this, 'IdempotencyTable', {
       partitionKey: { name: IDEMPOTENCY_TABLE_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: IDEMPOTENCY_TTL_ATTRIBUTE,
@@ -171,8 +220,14 @@ export class UsageDigest extends Construct {
       // Kept by `cdk destroy`, like any table with point-in-time recovery: deleting is a choice.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.idempotencyTable = table;
+  }
 
+  /** The report function with its own role and policy, the sender's identity, and its async retries. */
+  private buildFunction(
+    settings: ReportSettings,
+    resources: { logGroup: logs.LogGroup; logGroupName: string; key: kms.Key; table: dynamodb.Table },
+  ): lambda.Function {
+    const { logGroup, logGroupName, table } = resources;
     const role = new iam.Role(this, 'ReportFunctionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description:
@@ -180,7 +235,7 @@ export class UsageDigest extends Construct {
     });
     const policy = new iam.Policy(this, 'ReportFunctionPolicy', {
       roles: [role],
-      statements: this.functionStatements(settings, { logGroupName, table, key }),
+      statements: this.functionStatements(settings, resources),
     });
     Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${this.nagArn('logs', `log-group:${logGroupName}:log-stream:*`)}]`,
@@ -195,32 +250,42 @@ export class UsageDigest extends Construct {
       });
     }
 
+    // Routes and budgets travel in the bundle, where their size does not matter; config.ts reads them.
+    const bundledFiles: Record<string, string> = {
+      ...(settings.routes.length ? { [ROUTES_FILE_NAME]: routesJson(settings.routes) } : {}),
+      ...(hasBudgets(settings.budgets) ? { [BUDGETS_FILE_NAME]: budgetsJson(settings.budgets) } : {}),
+    };
+    const environment: Record<string, string> = {
+      ADMIN_KEY_SECRET_ID: settings.secretName,
+      REPORT_SENDER: settings.sender,
+      REPORT_RECIPIENTS: settings.recipients.join(','),
+      REPORT_TIMEZONE: settings.timeZone,
+      ALLOWED_RECIPIENT_DOMAINS: settings.allowedRecipientDomains.join(','),
+      UNUSUAL_FACTOR: String(settings.unusualFactor),
+      UNUSUAL_MIN_SESSIONS: String(settings.unusualMinSessions),
+      ...(settings.alertCostUsd === undefined ? {} : { ALERT_COST_USD: String(settings.alertCostUsd) }),
+      QUIET: String(settings.quiet),
+      // Always spelled out, like UNUSUAL_FACTOR: what the function warns at is in its configuration.
+      BUDGET_WARN_AT: String(settings.budgetWarnAt),
+      ...channelEnvironment(settings.channels),
+      ...(ROUTES_FILE_NAME in bundledFiles ? { ROUTES_FILE: ROUTES_FILE_NAME } : {}),
+      ...(BUDGETS_FILE_NAME in bundledFiles ? { BUDGETS_FILE: BUDGETS_FILE_NAME } : {}),
+      IDEMPOTENCY_TABLE: table.tableName,
+      POWERTOOLS_SERVICE_NAME: 'usage-digest',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+    checkEnvironmentSize(environment);
     const fn = new ReportFunction(this, 'ReportFunction', {
       role,
       logGroup,
-      environment: {
-        ADMIN_KEY_SECRET_ID: settings.secretName,
-        REPORT_SENDER: settings.sender,
-        REPORT_RECIPIENTS: settings.recipients.join(','),
-        REPORT_TIMEZONE: settings.timeZone,
-        ALLOWED_RECIPIENT_DOMAINS: settings.allowedRecipientDomains.join(','),
-        UNUSUAL_FACTOR: String(settings.unusualFactor),
-        UNUSUAL_MIN_SESSIONS: String(settings.unusualMinSessions),
-        ...(settings.alertCostUsd === undefined ? {} : { ALERT_COST_USD: String(settings.alertCostUsd) }),
-        QUIET: String(settings.quiet),
-        ...channelEnvironment(settings.channels),
-        ...(settings.routes.length ? { ROUTES: routesEnvironment(settings.routes) } : {}),
-        IDEMPOTENCY_TABLE: table.tableName,
-        POWERTOOLS_SERVICE_NAME: 'usage-digest',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      },
+      environment,
+      ...(Object.keys(bundledFiles).length ? { bundledFiles } : {}),
     });
     fn.node.addDependency(policy);
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'Pinned to Node.js 22, the runtime the shipped bundle is tested on in CI.',
     });
-    this.reportFunction = fn;
 
     const asyncConfig = new lambda.CfnEventInvokeConfig(this, 'ReportFunctionAsyncConfig', {
       functionName: fn.functionName,
@@ -231,15 +296,11 @@ export class UsageDigest extends Construct {
     });
     // Lambda checks the role may send to the destination when the config is created.
     asyncConfig.node.addDependency(policy);
+    return fn;
+  }
 
-    this.createSchedule(settings, fn, scheduleDeadLetterQueue, key);
-    this.alarmTopic = this.createAlarms(
-      settings,
-      fn,
-      { failures: this.failureQueue, scheduleDeadLetters: scheduleDeadLetterQueue },
-      key,
-    );
-
+  private buildOutputs(logGroup: logs.LogGroup, key: kms.Key): void {
+    const fn = this.reportFunction;
     new CfnOutput(this, 'FunctionName', { value: fn.functionName, description: 'The report function' });
     new CfnOutput(this, 'FailureQueueUrl', {
       value: this.failureQueue.queueUrl,
@@ -247,7 +308,10 @@ export class UsageDigest extends Construct {
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     // What `cdk destroy` keeps, named here so it can be found and deleted afterwards (README: Removing).
-    new CfnOutput(this, 'IdempotencyTableName', { value: table.tableName, description: 'Kept on destroy' });
+    new CfnOutput(this, 'IdempotencyTableName', {
+      value: this.idempotencyTable.tableName,
+      description: 'Kept on destroy',
+    });
     new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName, description: 'Kept on destroy' });
     new CfnOutput(this, 'KeyArn', {
       value: key.keyArn,
@@ -273,7 +337,7 @@ export class UsageDigest extends Construct {
     ] as const) {
       if (!Token.isUnresolved(expected) && expected !== actual) {
         throw new SettingsError(
-          `setting "secretKmsKeyArn": the key is in ${what} ${actual}, but the stack and its secret are in ${expected}; give the key that encrypts the secret`,
+          `secretKmsKeyArn: the key is in ${what} ${actual}, but the stack and its secret are in ${expected}; give the key that encrypts the secret`,
         );
       }
     }
@@ -376,7 +440,7 @@ export class UsageDigest extends Construct {
     return statements;
   }
 
-  private createSchedule(
+  private buildSchedules(
     settings: ReportSettings,
     fn: lambda.IFunction,
     deadLetterQueue: sqs.Queue,
@@ -431,7 +495,7 @@ export class UsageDigest extends Construct {
     }
   }
 
-  private createAlarms(
+  private buildAlarms(
     settings: ReportSettings,
     fn: lambda.Function,
     queues: { failures: sqs.Queue; scheduleDeadLetters: sqs.Queue },
@@ -516,16 +580,17 @@ function channelEnvironment(channels: ChannelSettings): Record<string, string> {
   };
 }
 
-/** Lambda's environment holds at most 4 KB in all: routes beyond that are refused at synth. */
-const MAX_ROUTES_BYTES = 3 * 1024;
+/** The routes file's name in the bundle, beside index.mjs. */
+const ROUTES_FILE_NAME = 'routes.json';
 
-/** The routes as the function reads them: JSON in ROUTES. */
-function routesEnvironment(routes: readonly RouteSettings[]): string {
-  const json = JSON.stringify(
+/** The routes as the function reads them (functions/report/config.ts): JSON, in the file ROUTES_FILE. */
+function routesJson(routes: readonly RouteSettings[]): string {
+  return JSON.stringify(
     routes.map((r) => ({
       name: r.name,
       project_ids: r.project_ids,
       ...(r.recipients ? { recipients: r.recipients } : {}),
+      ...(r.monthlyBudgetUsd === undefined ? {} : { monthly_budget_usd: r.monthlyBudgetUsd }),
       ...(r.slack ? { slack_secret_id: r.slack.webhookSecretName } : {}),
       ...(r.teams ? { teams_secret_id: r.teams.webhookSecretName } : {}),
       ...(r.webhook
@@ -533,10 +598,68 @@ function routesEnvironment(routes: readonly RouteSettings[]): string {
         : {}),
     })),
   );
-  if (Buffer.byteLength(json) > MAX_ROUTES_BYTES) {
-    throw new SettingsError(
-      `setting "routes": ${Buffer.byteLength(json)} bytes of routes do not fit the function's 4 KB environment; list fewer projects per route`,
-    );
-  }
-  return json;
+}
+
+/** The budgets file's name in the bundle, beside index.mjs. */
+const BUDGETS_FILE_NAME = 'budgets.json';
+
+function hasBudgets(budgets: BudgetSettings): boolean {
+  return budgets.organizationUsd !== undefined || Object.keys(budgets.projects).length > 0;
+}
+
+/**
+ * The budgets as the function reads them (functions/report/config.ts): JSON
+ * `{ organization_usd?, projects? }`, in the file BUDGETS_FILE. Thousands of project ids would not
+ * fit the 4 KB environment.
+ */
+function budgetsJson(budgets: BudgetSettings): string {
+  return JSON.stringify({
+    ...(budgets.organizationUsd === undefined ? {} : { organization_usd: budgets.organizationUsd }),
+    ...(Object.keys(budgets.projects).length ? { projects: budgets.projects } : {}),
+  });
+}
+
+/**
+ * Lambda refuses a function whose environment variables take more than 4 KB ("Function environment
+ * variables: 4 KB, for all environment variables associated with the function, in aggregate":
+ * Lambda quotas, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ * Counted as their JSON, names and quotes included: at least what Lambda counts.
+ */
+export const MAX_ENVIRONMENT_BYTES = 4 * 1024;
+/** A value CloudFormation fills in at deploy (the table's name), counted at its longest: DynamoDB's 255. */
+const UNRESOLVED_VALUE_BYTES = 255;
+
+/** The setting behind each variable a user's values fill, named in the error. */
+const SETTING_OF_VARIABLE: Readonly<Record<string, string>> = {
+  ADMIN_KEY_SECRET_ID: 'secretName',
+  REPORT_SENDER: 'sender',
+  REPORT_RECIPIENTS: 'recipients',
+  REPORT_TIMEZONE: 'timeZone',
+  ALLOWED_RECIPIENT_DOMAINS: 'allowedRecipientDomains',
+  SLACK_WEBHOOK_SECRET_ID: 'slack.webhookSecretName',
+  TEAMS_WEBHOOK_SECRET_ID: 'teams.webhookSecretName',
+  WEBHOOK_URL: 'webhook.url',
+  WEBHOOK_SIGNING_SECRET_ID: 'webhook.signingSecretName',
+};
+
+/** Refuses at synth an environment Lambda would refuse at deploy, naming the settings that fill it. */
+function checkEnvironmentSize(environment: Readonly<Record<string, string>>): void {
+  const sizes = Object.entries(environment).map(([name, value]) => ({
+    name,
+    // "NAME":"value", and the comma after it.
+    bytes:
+      Buffer.byteLength(JSON.stringify(name)) +
+      (Token.isUnresolved(value) ? UNRESOLVED_VALUE_BYTES + 2 : Buffer.byteLength(JSON.stringify(value))) +
+      2,
+  }));
+  const total = sizes.reduce((sum, { bytes }) => sum + bytes, 2);
+  if (total <= MAX_ENVIRONMENT_BYTES) return;
+  const fillers = sizes
+    .filter(({ name }) => name in SETTING_OF_VARIABLE)
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 3)
+    .map(({ name, bytes }) => `${SETTING_OF_VARIABLE[name]} (${bytes.toLocaleString('en-US')} bytes)`);
+  throw new SettingsError(
+    `the report function's environment would take ${total.toLocaleString('en-US')} bytes, over Lambda's 4 KB (${MAX_ENVIRONMENT_BYTES.toLocaleString('en-US')} bytes) for all its variables; most of it is ${fillers.join(', ')}: shorten them (fewer recipients, a route per team, a shorter URL)`,
+  );
 }

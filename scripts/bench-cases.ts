@@ -3,16 +3,25 @@
  * table honest: fixed dates and a fixed seed, so every machine plans and sends the same requests in
  * the same waves (only the times differ).
  */
+
+import { CreateTableCommand, DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type BenchApi, startBenchApi } from '../dev/bench-api-process';
 import { BENCH_END, benchLog, LARGE_ORG_PROJECTS } from '../dev/bench-log';
 import type { RecordedRequest } from '../dev/fake-usage-api';
 import { expectedTotals, type SessionLog } from '../dev/sample-usage';
+import {
+  createLimitsCache,
+  LIMITS_CACHE_KEY,
+  type LimitsCache,
+} from '../functions/report/adapters/limits-cache';
 import { createNamesCache, type NamesCache } from '../functions/report/adapters/names-cache';
 import { createUsageApi } from '../functions/report/adapters/usage-api';
 import { parseEvent, type ReportRequest } from '../functions/report/core/event';
 import type { Window } from '../functions/report/core/local-time';
 import { cachedNames, listedNames } from '../functions/report/project-names';
+import { cachedSpendLimits } from '../functions/report/project-spend-limits';
 import { computeReport, stderrLogger } from '../functions/report/run-report';
+import { IDEMPOTENCY_TABLE_KEY } from '../functions/report/table-schema';
 import { startLocalDynamoDb } from '../test/support/local-aws';
 
 const DAY = 86_400;
@@ -27,6 +36,11 @@ export interface BenchCase {
   readonly projects?: number;
   /** Names from the table's cache (stored by the warm-up run) instead of the listing. */
   readonly namesCached?: boolean;
+  /**
+   * The projects' spend limits: `warm` (default) from the table, as the warm-up run stored them;
+   * `cold` with none stored, so the run reads every spending project's limit, then stores them.
+   */
+  readonly limits?: 'cold' | 'warm';
 }
 
 const iso = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
@@ -67,6 +81,14 @@ export const BENCH_CASES: readonly BenchCase[] = [
     timeZone: 'UTC',
     projects: LARGE_ORG_PROJECTS,
     namesCached: true,
+  },
+  {
+    name: 'daily run, UTC, 1,500 projects, names cached, spend limits cold (none stored)',
+    event: { time: dailyRunAt },
+    timeZone: 'UTC',
+    projects: LARGE_ORG_PROJECTS,
+    namesCached: true,
+    limits: 'cold',
   },
   {
     name: '90 days America/New_York',
@@ -131,6 +153,10 @@ export interface BenchTarget {
   readonly api: BenchApi;
   readonly log: SessionLog;
   readonly namesCache?: NamesCache;
+  /** The projects' spend limits kept in the same table. */
+  readonly limitsCache?: LimitsCache;
+  /** Deletes the stored spend limits, as on a first run. */
+  readonly forgetLimits?: () => Promise<void>;
 }
 
 /** Runs one case with our client, then with the usual one, against `target` (already started). */
@@ -146,18 +172,33 @@ export async function runCase(target: BenchTarget, c: BenchCase): Promise<CaseRu
 }
 
 /** Our client's run of a case, as the handler runs it: names, usage and cost, then the report. */
-export function runOurs({ api, namesCache }: BenchTarget, c: BenchCase): Promise<ClientRun> {
+export function runOurs(
+  { api, namesCache, limitsCache, forgetLimits }: BenchTarget,
+  c: BenchCase,
+): Promise<ClientRun> {
   const request = benchRequest(c);
   if (c.namesCached && !namesCache) throw new Error(`${c.name}: needs a names cache`);
+  if (!limitsCache || !forgetLimits) throw new Error(`${c.name}: needs a spend limits cache`);
   return measure(api, async () => {
+    // Not a request to the API: the table is the stack's, beside it.
+    if (c.limits === 'cold') await forgetLimits();
     const usageApi = createUsageApi({ baseUrl: api.baseUrl, adminKey: BENCH_KEY });
     const list = () => usageApi.listProjectNames();
+    const now = () => BENCH_END + 7 * 3_600;
     const names =
       c.namesCached && namesCache
-        ? cachedNames({ cache: namesCache, list, now: () => BENCH_END + 7 * 3_600, logger: stderrLogger })
+        ? cachedNames({ cache: namesCache, list, now, logger: stderrLogger })
         : listedNames(list);
-    const report = await computeReport(request, usageApi, stderrLogger, undefined, undefined, names);
-    await names.settled();
+    const spendLimits = cachedSpendLimits({
+      cache: limitsCache,
+      read: (projectId) => usageApi.fetchSpendLimit(projectId),
+      now,
+      logger: stderrLogger,
+    });
+    const report = await computeReport(request, usageApi, stderrLogger, undefined, undefined, names, {
+      spendLimits,
+    });
+    await Promise.all([names.settled(), spendLimits.settled()]);
     return report.result.total_sessions;
   });
 }
@@ -223,10 +264,30 @@ export async function startBenchTargets(latencyMs: number): Promise<{
   ]);
   const namesCache = createNamesCache({ client: table.client, tableName: NAMES_TABLE });
   const logs = new Map(sizes.map((projects) => [projects, benchLog(projects)]));
+  // One stored set of limits per organization: the two sizes' project ids differ.
+  const limitsCaches = sizes.map((projects) => {
+    const tableName = `${NAMES_TABLE}-limits-${projects}`;
+    return { tableName, cache: createLimitsCache({ client: table.client, tableName }) };
+  });
+  await Promise.all(limitsCaches.map(({ tableName }) => createTableLike(table.client, tableName)));
   return {
     for: (c) => {
       const size = sizes.indexOf(c.projects ?? 60);
-      return { api: apis[size] as BenchApi, log: logs.get(c.projects ?? 60) as SessionLog, namesCache };
+      const limits = limitsCaches[size] as (typeof limitsCaches)[number];
+      return {
+        api: apis[size] as BenchApi,
+        log: logs.get(c.projects ?? 60) as SessionLog,
+        namesCache,
+        limitsCache: limits.cache,
+        forgetLimits: async () => {
+          await table.client.send(
+            new DeleteItemCommand({
+              TableName: limits.tableName,
+              Key: { [IDEMPOTENCY_TABLE_KEY]: { S: LIMITS_CACHE_KEY } },
+            }),
+          );
+        },
+      };
     },
     stop: async () => {
       await Promise.all([...apis.map((api) => api.stop()), table.stop()]);
@@ -234,3 +295,15 @@ export async function startBenchTargets(latencyMs: number): Promise<{
   };
 }
 const NAMES_TABLE = 'usage-digest-bench';
+
+/** A second table of the same shape on the local DynamoDB, for one organization's cached limits. */
+async function createTableLike(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: IDEMPOTENCY_TABLE_KEY, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE_KEY, KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+}

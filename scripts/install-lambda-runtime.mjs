@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * Runs after `npm ci` / `npm install` (the `postinstall` script): builds Lambda's own runtime
- * interface client (aws-lambda-ric) in test/lambda-runtime, for the one test that runs the shipped
- * bundle as Lambda does. It compiles C++ with cmake, make and g++, so it is optional: without them
- * the install goes on and that test says it was skipped and why. Under CI=true it must build.
+ * Runs first in `npm test` (and as `npm run lambda-runtime`): builds Lambda's own runtime interface
+ * client (aws-lambda-ric) in test/lambda-runtime, for the one test that runs the shipped bundle as
+ * Lambda does; a no-op once built. Not a `postinstall`: that would run on every install of the
+ * package into someone's app, and this script is not even in the package. It compiles C++ with cmake, make and g++, so it is optional: without them
+ * the tests go on and that one says it was skipped and why. Under CI=true it must build.
  * Plain JavaScript: it runs before anything else could be relied on.
  */
 import { spawnSync } from 'node:child_process';
@@ -63,5 +64,5 @@ if (strict) {
   process.exit(1);
 }
 say(
-  'building aws-lambda-ric failed (see above); the install goes on, and the shipped-bundle test will be skipped.',
+  'building aws-lambda-ric failed (see above); the tests go on, and the shipped-bundle test will be skipped.',
 );

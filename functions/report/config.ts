@@ -1,6 +1,14 @@
 import { DEFAULT_IN_FLIGHT } from './adapters/openai-http';
-import { isEmailAddress, parseAllowedDomains, parseProjectIds, parseRecipients } from './core/event';
-import { isValidTimeZone } from './core/local-time';
+import { readBundledFile } from './bundled-file';
+import {
+  domainOf,
+  isEmailAddress,
+  parseAllowedDomains,
+  parseProjectIds,
+  parseRecipients,
+  parseTimeZone,
+} from './core/event';
+import { DEFAULT_BUDGET_WARN_AT } from './core/runway';
 import { DEFAULT_THRESHOLDS, type UnusualThresholds } from './core/unusual';
 import { ConfigError } from './errors';
 
@@ -31,6 +39,17 @@ export interface ReportConfig {
   readonly channels: ChannelsConfig;
   /** ROUTES: a digest per team, of its projects only, on its own channels. */
   readonly routes: readonly RouteConfig[];
+  /** BUDGETS (or the file BUDGETS_FILE names): monthly budgets of your own, in USD. */
+  readonly budgets: BudgetsConfig;
+  /** BUDGET_WARN_AT: the fraction of a limit or budget at which the month's forecast warns. */
+  readonly budgetWarnAt: number;
+}
+
+/** Monthly budgets of your own, in USD (each above 0), which OpenAI never sees. */
+export interface BudgetsConfig {
+  readonly organizationUsd?: number;
+  /** By project id; empty when none is set. */
+  readonly projects: Readonly<Record<string, number>>;
 }
 
 export interface RouteConfig {
@@ -39,6 +58,8 @@ export interface RouteConfig {
   /** Empty: the route has no email, only its chat or webhook channels. */
   readonly recipients: readonly string[];
   readonly channels: ChannelsConfig;
+  /** monthly_budget_usd: the team's budget, against the sum of its projects' spend. */
+  readonly monthlyBudgetUsd?: number;
 }
 
 export interface ChannelsConfig {
@@ -54,9 +75,9 @@ type Env = Record<string, string | undefined>;
 
 /** Reads and validates the environment; throws a ConfigError naming the variable at fault. */
 export function loadConfig(env: Env = process.env): ReportConfig {
-  const timeZone = optional(env, 'REPORT_TIMEZONE') ?? 'UTC';
-  if (!isValidTimeZone(timeZone))
-    throw new ConfigError(`REPORT_TIMEZONE: "${timeZone}" is not an IANA time zone`);
+  const timeZone = asConfigError(() =>
+    parseTimeZone(optional(env, 'REPORT_TIMEZONE') ?? 'UTC', 'REPORT_TIMEZONE'),
+  );
   const sender = required(env, 'REPORT_SENDER');
   if (!isEmailAddress(sender.replace(/^.*<(.+)>$/, '$1'))) {
     throw new ConfigError(`REPORT_SENDER: "${sender}" is not an email address`);
@@ -75,11 +96,13 @@ export function loadConfig(env: Env = process.env): ReportConfig {
   const allowedRecipientDomains = asConfigError(() =>
     parseAllowedDomains(optional(env, 'ALLOWED_RECIPIENT_DOMAINS'), recipients, 'ALLOWED_RECIPIENT_DOMAINS'),
   );
-  return Object.freeze({
+  const config: ReportConfig = Object.freeze({
     thresholds: Object.freeze(thresholdsFrom(env)),
     quiet: flagFrom(env, 'QUIET'),
     channels: Object.freeze(channelsFrom(env)),
-    routes: Object.freeze(routesFrom(optional(env, 'ROUTES'))),
+    routes: Object.freeze(routesFrom(optional(env, 'ROUTES') ?? readBundledFile(env, 'ROUTES_FILE'))),
+    budgets: budgetsFrom(optional(env, 'BUDGETS') ?? readBundledFile(env, 'BUDGETS_FILE')),
+    budgetWarnAt: budgetWarnAtFrom(env),
     secretId: required(env, 'ADMIN_KEY_SECRET_ID'),
     sender,
     recipients: Object.freeze(recipients),
@@ -89,6 +112,20 @@ export function loadConfig(env: Env = process.env): ReportConfig {
     concurrency,
     requestTimeoutMs,
     ...(idempotencyTable ? { idempotencyTable } : {}),
+  });
+  checkRouteRecipients(config);
+  return config;
+}
+
+/** A route mails only inside the allow-list, as synth checks (`routes[i].recipients`). */
+function checkRouteRecipients(config: ReportConfig): void {
+  config.routes.forEach((route, i) => {
+    const outside = route.recipients.filter((r) => !config.allowedRecipientDomains.includes(domainOf(r)));
+    if (outside.length) {
+      throw new ConfigError(
+        `ROUTES[${i}].recipients: ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside ALLOWED_RECIPIENT_DOMAINS (${config.allowedRecipientDomains.join(', ')})`,
+      );
+    }
   });
 }
 
@@ -149,8 +186,78 @@ function routesFrom(json: string | undefined): RouteConfig[] {
       },
       at,
     );
-    return { name, projectIds, recipients, channels };
+    const budget = route.monthly_budget_usd;
+    if (budget !== undefined && !isUsd(budget)) {
+      throw new ConfigError(`${at}.monthly_budget_usd: must be a positive number of US dollars`);
+    }
+    return {
+      name,
+      projectIds,
+      recipients,
+      channels,
+      ...(budget === undefined ? {} : { monthlyBudgetUsd: budget as number }),
+    };
   });
+}
+
+const BUDGET_KEYS = ['organization_usd', 'projects'];
+
+/**
+ * BUDGETS as the stack writes it (`{ "organization_usd"?: n, "projects"?: { id: n } }`), checked
+ * key by key, errors naming BUDGETS.key; frozen. The stack puts it in the bundle (BUDGETS_FILE):
+ * budgets may name thousands of projects, far past the environment's 4 KB.
+ */
+function budgetsFrom(json: string | undefined): BudgetsConfig {
+  if (json === undefined) return Object.freeze({ projects: Object.freeze({}) });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new ConfigError('BUDGETS: is not JSON');
+  }
+  if (!isPlainObject(parsed)) {
+    throw new ConfigError('BUDGETS: must be a JSON object of organization_usd and projects');
+  }
+  const unknown = Object.keys(parsed).find((key) => !BUDGET_KEYS.includes(key));
+  if (unknown !== undefined) {
+    throw new ConfigError(`BUDGETS.${unknown}: unknown key (${BUDGET_KEYS.join(', ')})`);
+  }
+  const { organization_usd: organizationUsd, projects = {} } = parsed;
+  if (organizationUsd !== undefined && !isUsd(organizationUsd)) {
+    throw new ConfigError('BUDGETS.organization_usd: must be a positive number of US dollars');
+  }
+  if (!isPlainObject(projects)) {
+    throw new ConfigError('BUDGETS.projects: must be a JSON object of project ids to US dollars');
+  }
+  const ids = Object.keys(projects);
+  if (ids.length) asConfigError(() => parseProjectIds(ids, 'BUDGETS.projects'));
+  for (const [id, usd] of Object.entries(projects)) {
+    if (!isUsd(usd)) throw new ConfigError(`BUDGETS.projects.${id}: must be a positive number of US dollars`);
+  }
+  return Object.freeze({
+    ...(organizationUsd === undefined ? {} : { organizationUsd: organizationUsd as number }),
+    projects: Object.freeze({ ...(projects as Record<string, number>) }),
+  });
+}
+
+/** BUDGET_WARN_AT: a fraction above 0 and at most 1. */
+function budgetWarnAtFrom(env: Env): number {
+  const value = optional(env, 'BUDGET_WARN_AT');
+  if (value === undefined) return DEFAULT_BUDGET_WARN_AT;
+  const fraction = Number(value);
+  if (!(Number.isFinite(fraction) && fraction > 0 && fraction <= 1)) {
+    throw new ConfigError('BUDGET_WARN_AT: must be a fraction above 0 and at most 1 (e.g. 0.8)');
+  }
+  return fraction;
+}
+
+/** A JSON number of US dollars above 0. */
+function isUsd(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function channelsFrom(env: Env, prefix = ''): ChannelsConfig {
@@ -166,22 +273,36 @@ function channelsFrom(env: Env, prefix = ''): ChannelsConfig {
   return {
     ...(slack ? { slack: { secretId: slack } } : {}),
     ...(teams ? { teams: { secretId: teams } } : {}),
-    ...(url && signingSecretId ? { webhook: { url: checkWebhookUrl(url), signingSecretId } } : {}),
+    ...(url && signingSecretId
+      ? {
+          webhook: {
+            url: checkWebhookUrl(url, prefix ? `${prefix}.webhook_url` : 'WEBHOOK_URL'),
+            signingSecretId,
+          },
+        }
+      : {}),
   };
 }
 
-/** A webhook receives the result: https only (loopback allowed for tests), like the API base URL. */
-function checkWebhookUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`WEBHOOK_URL: "${value}" is not a URL`);
-  }
-  if (!isSecureUrl(url)) {
-    throw new ConfigError('WEBHOOK_URL: must be https:// (http:// only for localhost)');
-  }
+function checkWebhookUrl(value: string, name: string): string {
+  const problem = webhookUrlProblem(value);
+  if (problem) throw new ConfigError(`${name}: ${problem}`);
   return value;
+}
+
+/**
+ * What is wrong with a webhook URL, or undefined: the one rule of the settings, the props and the
+ * function. https only (loopback allowed for tests), like the API base URL, and no `user:pass@`:
+ * fetch refuses to build a request from a URL with credentials, so such a webhook never delivers.
+ */
+export function webhookUrlProblem(value: string): string | undefined {
+  if (!URL.canParse(value)) return `"${value}" is not a URL`;
+  const url = new URL(value);
+  if (!isSecureUrl(url)) return 'must be https:// (http:// only for localhost)';
+  if (url.username || url.password) {
+    return 'must not carry a user name or password (user:pass@): fetch refuses such a URL; the receiver checks the signature instead';
+  }
+  return undefined;
 }
 
 function flagFrom(env: Env, name: string): boolean {

@@ -37,8 +37,9 @@ export interface Deliverable {
 }
 
 /**
- * Sends a digest to every audience on every channel, each (audience, channel) under its own
- * delivery record, so a retry sends only what did not go out. Every channel is tried; if any
+ * Sends a digest to every audience on every channel at once, each (audience, channel) under its own
+ * delivery record, so a retry sends only what did not go out. Every channel is tried, each post
+ * within `deadline` (epoch ms), so hung receivers cost the run one deadline, not one each; if any
  * failed the run ends in an error naming them (Lambda retries, the alarm fires). On a QUIET day
  * an audience with nothing unusual gets nothing.
  */
@@ -48,48 +49,71 @@ export async function deliverDigest(
   config: ReportConfig,
   context: Context,
   deps: DeliveryDeps,
-  sendOnce?: SendOnce,
+  sendOnce: SendOnce | undefined,
+  deadline: number,
 ): Promise<void> {
-  const failures: Error[] = [];
   const key = deliveryKey(request);
+  const deliveries: Promise<Error | undefined>[] = [];
   for (const audience of audiencesOf(request, digest, config)) {
-    if (config.quiet && request.kind === 'daily' && audience.content.report.unusual?.length === 0) {
-      deps.logger.info('quiet: nothing unusual', { route: audience.route ?? null });
+    // Only a daily result has `unusual`: weekly, monthly and range digests always go out. A limit
+    // blocked or at risk is news however quiet the day.
+    const atRisk = (audience.content.report.limits ?? []).some((l) =>
+      ['enforcing', 'reached', 'will_reach'].includes(l.status),
+    );
+    if (config.quiet && audience.content.report.unusual?.length === 0 && !atRisk) {
+      deps.logger.info('quiet: nothing unusual', { route: audience.route });
       continue;
     }
-    for (const open of channelsOf(audience, config, deps)) {
-      try {
-        const channel = await open();
-        const payload = channel.render(audience.content);
-        const send = () => channel.send(payload);
-        const detail = {
-          ...(audience.route ? { route: audience.route } : {}),
-          ...(channel.name === 'email'
-            ? { recipients: audience.recipients.length, subject: (payload as { subject: string }).subject }
-            : {}),
-        };
-        if (!sendOnce || !key) {
-          deps.logger.info(`${channel.name} sent`, { message_id: await send(), ...detail });
-          continue;
-        }
-        const outcome = await sendOnce(keyFor(key, audience, channel.name), context, send);
-        deps.logger.info(
-          outcome.status === 'sent'
-            ? `${channel.name} sent`
-            : `${channel.name} not sent again: duplicate delivery`,
-          { delivery: outcome.status, message_id: outcome.messageId, ...detail },
-        );
-      } catch (error) {
-        failures.push(error as Error);
-        deps.logger.error('delivery failed on a channel', {
-          route: audience.route ?? null,
-          error: errorSummary(error),
-        });
-      }
+    for (const open of channelsOf(audience, config, deps, deadline)) {
+      deliveries.push(
+        deliverOne(audience, open, { key, context, deps, sendOnce }).then(
+          () => undefined,
+          (error: Error) => {
+            deps.logger.error('delivery failed on a channel', {
+              route: audience.route,
+              error: errorSummary(error),
+            });
+            return error;
+          },
+        ),
+      );
     }
   }
-  if (failures.length === 1) throw failures[0];
-  if (failures.length > 1) throw new DeliveryError(failures);
+  // In the order the channels were listed, whichever finished first.
+  const failures = (await Promise.all(deliveries)).filter((f): f is Error => f !== undefined);
+  if (failures.length) throw failures.length === 1 ? failures[0] : new DeliveryError(failures);
+}
+
+/** One channel of one audience: opened, rendered, and sent once under its delivery record. */
+async function deliverOne(
+  audience: Audience,
+  open: () => Promise<Channel>,
+  run: {
+    key: DeliveryKey | undefined;
+    context: Context;
+    deps: DeliveryDeps;
+    sendOnce: SendOnce | undefined;
+  },
+): Promise<void> {
+  const { key, context, deps, sendOnce } = run;
+  const channel = await open();
+  const payload = channel.render(audience.content);
+  const send = () => channel.send(payload);
+  const detail = {
+    route: audience.route,
+    ...(channel.name === 'email'
+      ? { recipients: audience.recipients.length, subject: (payload as { subject: string }).subject }
+      : {}),
+  };
+  if (!sendOnce || !key) {
+    deps.logger.info(`${channel.name} sent`, { message_id: await send(), ...detail });
+    return;
+  }
+  const outcome = await sendOnce(keyFor(key, audience, channel.name), context, send);
+  deps.logger.info(
+    outcome.status === 'sent' ? `${channel.name} sent` : `${channel.name} not sent again: duplicate delivery`,
+    { delivery: outcome.status, message_id: outcome.messageId, ...detail },
+  );
 }
 
 /** The organization's digest, then one per route; ad-hoc emails (own recipients, a filter, a range) go alone. */
@@ -124,31 +148,36 @@ function keyFor(key: DeliveryKey, audience: Audience, channel: Channel['name']):
   };
 }
 
-/** An audience's channels, each opened (its secret read) only when its turn comes. */
+/** An audience's channels, each opened (its secret read) as its delivery starts. */
 function channelsOf(
   audience: Audience,
   config: ReportConfig,
   deps: DeliveryDeps,
+  deadline: number,
 ): (() => Promise<Channel>)[] {
   const url = async (secretId: string) => webhookUrlOf(await deps.readSecret(secretId), secretId);
+  const target = { deadline };
   const channels: (() => Promise<Channel>)[] = [];
   if (audience.recipients.length) {
     channels.push(async () => createEmailChannel(deps.mailer(config.sender), audience.recipients) as Channel);
   }
   const { slack, teams, webhook } = audience.channels;
-  if (slack) channels.push(async () => createSlackChannel(await url(slack.secretId)) as Channel);
-  if (teams) channels.push(async () => createTeamsChannel(await url(teams.secretId)) as Channel);
+  if (slack) channels.push(async () => createSlackChannel(await url(slack.secretId), target) as Channel);
+  if (teams) channels.push(async () => createTeamsChannel(await url(teams.secretId), target) as Channel);
   if (webhook) {
     channels.push(
       async () =>
-        createWebhookChannel({
-          url: webhook.url,
-          signingSecret: signingKeyOf(
-            await deps.readSecret(webhook.signingSecretId),
-            webhook.signingSecretId,
-          ),
-          now: deps.now,
-        }) as Channel,
+        createWebhookChannel(
+          {
+            url: webhook.url,
+            signingSecret: signingKeyOf(
+              await deps.readSecret(webhook.signingSecretId),
+              webhook.signingSecretId,
+            ),
+            now: deps.now,
+          },
+          target,
+        ) as Channel,
     );
   }
   return channels;

@@ -40,10 +40,31 @@ export class AuthError extends ReportError {
 }
 
 /** The usage API kept failing, or answered something we cannot use. */
-export class UsageApiError extends ReportError {}
+export class UsageApiError extends ReportError {
+  /** The HTTP status of an answer that is not retried (e.g. 404), when such an answer is what failed. */
+  declare readonly status?: number;
+
+  constructor(message: string, options?: ErrorOptions & { readonly status?: number }) {
+    super(message, options);
+    if (options?.status !== undefined) Object.assign(this, { status: options.status });
+  }
+}
 
 /** The API's pagination broke its own contract (looping or missing cursor, too many pages). */
 export class PaginationError extends ReportError {}
+
+/**
+ * A sum of the APIs' figures is past what a number holds (cost beyond Number.MAX_VALUE, sessions
+ * beyond Number.MAX_SAFE_INTEGER): no digest can show it truthfully. `field` names the sum.
+ */
+export class SumOverflowError extends ReportError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
 
 /**
  * Another delivery of the same digest holds the in-progress record. Thrown, not swallowed, so that

@@ -6,6 +6,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { Context } from 'aws-lambda';
 import { createAdminKeySource } from './adapters/admin-key';
+import { createLimitsCache, type LimitsCache } from './adapters/limits-cache';
 import { createMailer, type Mailer } from './adapters/mailer';
 import { createNamesCache, type NamesCache } from './adapters/names-cache';
 import { createSecretReader } from './adapters/secret-text';
@@ -19,13 +20,16 @@ import type { ReportResult } from './core/report';
 import { deliverDigest } from './deliver';
 import { errorSummary, redactError } from './errors';
 import { cachedNames, listedNames, type ProjectNames } from './project-names';
+import { cachedSpendLimits, type ProjectSpendLimits, readSpendLimits } from './project-spend-limits';
 import { computeReport } from './run-report';
 
 /**
- * Time kept back from the usage fetch for delivery: the records, SES, and chat or webhook posts
- * (each at most 3 tries of 5 s).
+ * Time kept back from the usage fetch for delivery: the records, SES, and the chat and webhook
+ * posts, which go out at once, each within the delivery deadline.
  */
-const SEND_RESERVE_MS = 30_000;
+export const SEND_RESERVE_MS = 30_000;
+/** Of the reserve, what the delivery records and the failure's way out need after the last post. */
+export const AFTER_POSTS_MS = 3_000;
 
 /** Everything the handler reaches outside itself; tests hand in clients pointed at local servers. */
 export interface HandlerDeps {
@@ -40,8 +44,12 @@ export interface HandlerDeps {
   readonly sendOnce?: (tableName: string) => SendOnce;
   /** The project names kept in the same table; without it every run lists the projects. */
   readonly namesCache?: (tableName: string) => NamesCache;
+  /** The projects' spend limits kept in the same table; without it every scheduled run reads them. */
+  readonly limitsCache?: (tableName: string) => LimitsCache;
   /** Epoch ms: the calendar clock that decides which day is "yesterday". */
   readonly now: () => number;
+  /** Time kept back from the fetch for delivery; posts end AFTER_POSTS_MS before it runs out. @default SEND_RESERVE_MS */
+  readonly sendReserveMs?: number;
 }
 
 export type ReportHandler = (event: unknown, context: Context) => Promise<ReportResult>;
@@ -49,6 +57,7 @@ export type ReportHandler = (event: unknown, context: Context) => Promise<Report
 /** Wires adapters to the core. Input is validated before any secret, API or SES call. */
 export function makeHandler(deps: HandlerDeps): ReportHandler {
   const { logger } = deps;
+  const reserveMs = deps.sendReserveMs ?? SEND_RESERVE_MS;
   return async (event, context) => {
     const startedAt = performance.now();
     const elapsed = () => Math.round(performance.now() - startedAt);
@@ -56,6 +65,7 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
     // Known once read, so every error leaving the handler can be scrubbed of it.
     let adminKey: string | undefined;
     let projectNames: ProjectNames | undefined;
+    let spendLimits: ProjectSpendLimits | undefined;
     try {
       const config = deps.config();
       const request = parseEvent(event, {
@@ -80,7 +90,7 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
         concurrency: config.concurrency,
         requestTimeoutMs: config.requestTimeoutMs,
         // Wall-clock budget, independent of the injectable calendar clock.
-        deadline: Date.now() + context.getRemainingTimeInMillis() - SEND_RESERVE_MS,
+        deadline: Date.now() + context.getRemainingTimeInMillis() - reserveMs,
         onEvent: (e) => {
           if (e.type === 'request') requests++;
           if (e.type === 'retry') {
@@ -99,6 +109,16 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
       projectNames = namesCache
         ? cachedNames({ cache: namesCache, list, now: () => Math.floor(deps.now() / 1000), logger })
         : listedNames(list);
+      const readLimit = (projectId: string) => usageApi.fetchSpendLimit(projectId);
+      const limitsCache = config.idempotencyTable ? deps.limitsCache?.(config.idempotencyTable) : undefined;
+      spendLimits = limitsCache
+        ? cachedSpendLimits({
+            cache: limitsCache,
+            read: readLimit,
+            now: () => Math.floor(deps.now() / 1000),
+            logger,
+          })
+        : readSpendLimits(readLimit);
       const computed = await computeReport(
         request,
         usageApi,
@@ -106,6 +126,12 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
         undefined,
         config.thresholds,
         projectNames,
+        {
+          budgets: config.budgets,
+          warnAt: config.budgetWarnAt,
+          routes: config.routes,
+          spendLimits,
+        },
       );
       const { result } = computed;
       logger.info('report computed', {
@@ -125,12 +151,19 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
           ...(computed.trend ? { trend: computed.trend } : {}),
           notes: {
             ...(computed.costUnavailable ? { costUnavailable: computed.costUnavailable } : {}),
+            ...(computed.limitsUnavailable ? { limitsUnavailable: computed.limitsUnavailable } : {}),
+            ...(computed.monthToDateUnavailable
+              ? { monthToDateUnavailable: computed.monthToDateUnavailable }
+              : {}),
             ...(config.thresholds.alertCostUsd === undefined
               ? {}
               : { alertCostUsd: config.thresholds.alertCostUsd }),
           },
         };
         const sendOnce = config.idempotencyTable ? deps.sendOnce?.(config.idempotencyTable) : undefined;
+        // Every post ends within the reserve, and before the function's own timeout.
+        const postsDeadline =
+          Date.now() + Math.min(reserveMs, context.getRemainingTimeInMillis()) - AFTER_POSTS_MS;
         await deliverDigest(
           request,
           { content, forProjects: computed.forProjects },
@@ -138,6 +171,7 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
           context,
           deps,
           sendOnce,
+          postsDeadline,
         );
       }
       logger.info('report done', { duration_ms: elapsed() });
@@ -150,6 +184,7 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
     } finally {
       // A refresh of the names runs in the background of the run; Lambda freezes what is left.
       await projectNames?.settled();
+      await spendLimits?.settled();
     }
   };
 }
@@ -188,6 +223,7 @@ export function defaultDeps(env: Record<string, string | undefined> = process.en
       return sendOnce;
     },
     namesCache: (tableName) => createNamesCache({ tableName, client: client() }),
+    limitsCache: (tableName) => createLimitsCache({ tableName, client: client() }),
     now: Date.now,
   };
 }

@@ -1,6 +1,6 @@
 import type { NamesCache } from './adapters/names-cache';
 import { errorSummary } from './errors';
-import type { ReportLogger } from './run-report';
+import type { ReportLogger } from './logger';
 
 /**
  * Cached names are shown only while younger than this: a day, as a day runs in the report's zone
@@ -45,7 +45,8 @@ export function cachedNames(options: {
   const { cache, logger, now } = options;
   let listing: Promise<Map<string, string>> | undefined;
   const refresh = (why: string): Promise<Map<string, string>> => {
-    listing ??= (async () => {
+    if (listing) return listing;
+    listing = (async () => {
       logger.info('listing project names', { why });
       const listedAt = now();
       const names = await options.list();
@@ -60,6 +61,7 @@ export function cachedNames(options: {
       }
       return names;
     })();
+    // Told once, with the reason it was started, however many callers await it.
     listing.catch((error: unknown) => {
       logger.warn('project names not listed', { why, error: errorSummary(error) });
     });
@@ -85,6 +87,7 @@ export function cachedNames(options: {
   return {
     async namesFor(ids) {
       const names = await fresh;
+      // Stryker disable next-line StringLiteral: without fresh names the read has already started the listing, with its own reason
       if (!names) return refresh('no fresh names cached');
       const unknown = ids.filter((id) => !names.has(id));
       if (unknown.length === 0) return names;

@@ -11,14 +11,15 @@ import {
   type ReportResult,
   type Trend,
 } from './core/report';
+import { type RunwayInputs, withRunway } from './core/report-runway';
 import { DEFAULT_THRESHOLDS, findUnusual, type UnusualThresholds } from './core/unusual';
 import { errorSummary } from './errors';
+import type { ReportLogger } from './logger';
 import { listedNames, type ProjectNames } from './project-names';
+import { type RunwaySettings, startCostAndRunway } from './runway-fetch';
 
-export interface ReportLogger {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-}
+/** Re-exported for the modules that import them from here. */
+export { type ReportLogger, stderrLogger } from './logger';
 
 export interface ComputedReport {
   readonly result: ReportResult;
@@ -27,18 +28,13 @@ export interface ComputedReport {
   readonly queries: number;
   /** Why cost is missing from the report, in a sentence, when it is. */
   readonly costUnavailable?: string;
+  /** Which spend limits could not be read and why, in a sentence, when some could not. */
+  readonly limitsUnavailable?: string;
+  /** Why month to date is missing from a scheduled digest, in a sentence, when it is. */
+  readonly monthToDateUnavailable?: string;
   /** The same report over some projects only (a route's), from the same fetch: no request more. */
   forProjects(projectIds: readonly string[]): { readonly result: ReportResult; readonly trend?: Trend };
 }
-
-/** For terminals: warnings, with their reason, on stderr; nothing else. */
-export const stderrLogger: ReportLogger = {
-  info: () => {},
-  warn: (message, ...extra) => {
-    const reason = (extra[0]?.error as { message?: string } | undefined)?.message;
-    process.stderr.write(`warning: ${message}${reason ? ` (${reason})` : ''}\n`);
-  },
-};
 
 /**
  * Plans, fetches and aggregates one report. The trend days of a daily report ride in the same
@@ -51,6 +47,7 @@ export async function computeReport(
   onProgress?: (done: number, total: number) => void,
   thresholds: UnusualThresholds = DEFAULT_THRESHOLDS,
   projectNames: ProjectNames = listedNames(() => usageApi.listProjectNames()),
+  runwaySettings: RunwaySettings = {},
 ): Promise<ComputedReport> {
   const windows = [...request.trendWindows, request.window];
   const { queries, segments } = planQueries(windows, request.projectIds);
@@ -66,12 +63,9 @@ export async function computeReport(
   // Names (cached or listed, started by their source) and cost run alongside the usage queries:
   // neither adds a round trip, and neither fails the digest (it goes out with ids, or with "cost
   // unavailable" and why).
-  let costUnavailable: string | undefined;
-  const costs = usageApi.fetchCosts(costWindow, request.projectIds).catch((error: unknown) => {
-    costUnavailable = errorSummary(error).message;
-    logger.warn('cost unavailable; the report shows sessions only', { error: errorSummary(error) });
-    return null;
-  });
+  // A scheduled digest's month to date and limits come from the same cost queries (see runway-fetch).
+  const spend = startCostAndRunway(request, costWindow, usageApi, logger, runwaySettings);
+  const costs = spend.costs;
   const tally = new UsageTally(segments, windows.length);
   await usageApi.fetchUsage(queries, tally, onProgress);
   const totals = tally.windowTotals();
@@ -84,6 +78,8 @@ export async function computeReport(
     logger.warn('project names unavailable; the report shows project ids', { error: errorSummary(error) });
     return new Map<string, string>();
   });
+  // Started with the cost; the projects' limits followed it while the usage and names finished.
+  const runway = await spend.runway;
   const parts: ReportParts = {
     request,
     dayTotals,
@@ -91,11 +87,15 @@ export async function computeReport(
     names,
     costs: { window: costWindow, perProject },
     thresholds,
+    ...(runway ? { runway: runway.inputs } : {}),
   };
+  const costUnavailable = spend.costUnavailable();
   return {
     ...assemble(parts),
     queries: queries.length,
     ...(costUnavailable ? { costUnavailable } : {}),
+    ...(runway?.limitsUnavailable ? { limitsUnavailable: runway.limitsUnavailable } : {}),
+    ...(runway?.monthToDateUnavailable ? { monthToDateUnavailable: runway.monthToDateUnavailable } : {}),
     forProjects: (projectIds) => assemble(parts, new Set(projectIds)),
   };
 }
@@ -108,12 +108,15 @@ interface ReportParts {
   readonly names: ReadonlyMap<string, string>;
   readonly costs: ReportCosts;
   readonly thresholds: UnusualThresholds;
+  /** Scheduled digests: what month to date and the limits are worked out from. */
+  readonly runway?: RunwayInputs;
 }
 
 /** The result and trend over every project, or over `only` (a route's projects: its totals, its unusual). */
 function assemble(parts: ReportParts, only?: ReadonlySet<string>): Pick<ComputedReport, 'result' | 'trend'> {
   const keep = <V>(map: Map<string | null, V>): Map<string | null, V> =>
-    only ? new Map([...map].filter(([id]) => id !== null && only.has(id))) : map;
+    // Unattributed usage (null) belongs to no route: a route's set holds project ids only.
+    only ? new Map([...map].filter(([id]) => only.has(id as string))) : map;
   const { request } = parts;
   const history = parts.history.map(keep);
   const perProject = parts.costs.perProject;
@@ -139,6 +142,10 @@ function assemble(parts: ReportParts, only?: ReadonlySet<string>): Pick<Computed
         ),
       }
     : report;
-  const trend = request.kind === 'range' ? undefined : buildTrend(result.projects, history, daily);
-  return { result, ...(trend ? { trend } : {}) };
+  // A range has no trend windows, so no history: buildTrend gives it none.
+  const trend = buildTrend(result.projects, history, daily);
+  return {
+    result: parts.runway ? withRunway(result, parts.runway, only) : result,
+    ...(trend ? { trend } : {}),
+  };
 }

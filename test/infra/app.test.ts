@@ -45,6 +45,7 @@ describe('The CDK app, through the CDK CLI', () => {
   let synths: Run[];
   let withoutSettings: Run;
   let listWithoutSettings: Run;
+  let typo: Run;
 
   beforeAll(async () => {
     writeFileSync(
@@ -53,14 +54,15 @@ describe('The CDK app, through the CDK CLI', () => {
         $schema: './usage-digest.schema.json',
         sender: 'digest@example.com',
         recipients: ['ops@example.com'],
-        timezone: 'Europe/Berlin',
+        // In any case: the Scheduler receives the zone's IANA name.
+        timezone: 'europe/berlin',
         scheduleHour: 6,
         stackName: 'UsageDigestTest',
       }),
     );
     writeFileSync(empty, JSON.stringify({ timezone: 'Europe/Berlin' }));
     // Concurrently: each CLI start costs seconds, and they share nothing but the read-only sources.
-    [synths, withoutSettings, listWithoutSettings] = await Promise.all([
+    [synths, withoutSettings, listWithoutSettings, typo] = await Promise.all([
       Promise.all(
         outdirs.map((outdir) =>
           cdk(['synth', '-q', '-o', outdir, '-c', `config=${config}`, '-c', 'scheduleHour=8']),
@@ -68,6 +70,7 @@ describe('The CDK app, through the CDK CLI', () => {
       ),
       cdk(['synth', '-q', '-o', join(dir, 'failed'), '-c', `config=${empty}`]),
       cdk(['ls', '-o', join(dir, 'listed'), '-c', `config=${empty}`]),
+      cdk(['synth', '-q', '-o', join(dir, 'typo'), '-c', `config=${config}`, '-c', 'sesSandBox=true']),
     ]);
   }, 240_000);
 
@@ -85,6 +88,18 @@ describe('The CDK app, through the CDK CLI', () => {
       ScheduleExpression: 'cron(0 8 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Berlin',
     });
+  });
+
+  it("says nothing of feature flags: cdk.json sets every flag the CLI's notice counts", () => {
+    for (const run of synths)
+      expect(run.stderr + run.stdout).not.toMatch(/feature flags? (is|are) not configured/);
+  });
+
+  it('refuses a -c key that is no setting, naming the setting it looks like', () => {
+    expect(typo.code).not.toBe(0);
+    expect(typo.stderr).toContain(
+      'usage-digest: unknown setting "sesSandBox" from -c sesSandBox: did you mean "sesSandbox"?',
+    );
   });
 
   it('synthesizes the same template and assets twice, so cdk diff after a deploy shows nothing', () => {

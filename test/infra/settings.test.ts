@@ -8,6 +8,7 @@ import {
   SettingsError,
   settingsJsonSchema,
 } from '../../infra/settings';
+import { propsOfSettings, settingsOfProps, type UsageDigestProps } from '../../infra/usage-digest-props';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BASE = {
@@ -113,6 +114,8 @@ describe('Function: loadSettings', () => {
         digests: ['daily'],
         channels: {},
         routes: [],
+        budgets: { projects: {} },
+        budgetWarnAt: 0.8,
       });
     });
 
@@ -155,14 +158,17 @@ describe('Function: loadSettings', () => {
         fromFile({
           ...FILE,
           routes: [
-            { name: 'Team', project_ids: ['p1'] },
-            { name: 'team', project_ids: ['p2'] },
+            { name: 'Team', project_ids: ['p1'], recipients: ['a@example.com'] },
+            { name: 'team', project_ids: ['p2'], recipients: ['a@example.com'] },
           ],
         }),
       ).toThrow('setting "routes" in usage-digest.config.json: names the route "team" twice');
-      expect(fromContext({ ...BASE, routes: '[{"name":"ops","project_ids":["p1"]}]' })().routes).toEqual([
-        { name: 'ops', project_ids: ['p1'] },
-      ]);
+      expect(
+        fromContext({
+          ...BASE,
+          routes: '[{"name":"ops","project_ids":["p1"],"slack":{"webhookSecretName":"s"}}]',
+        })().routes,
+      ).toEqual([{ name: 'ops', project_ids: ['p1'], slack: { webhookSecretName: 's' } }]);
     });
 
     it('reads the digests to schedule, and refuses unknown or repeated ones', () => {
@@ -195,6 +201,233 @@ describe('Function: loadSettings', () => {
       expect(fromContext({ ...BASE, quiet: 'sometimes' })).toThrow(
         'setting "quiet" from -c quiet: must be true or false',
       );
+    });
+  });
+
+  describe('budgets of your own', () => {
+    const budgets = { organizationUsd: 500, projects: { proj_a: 120, 'proj-b_2': 80.5 } };
+    const route = { name: 'pay', project_ids: ['proj_a'], recipients: ['pay@example.com'] };
+
+    it('reads budgets, route budgets and budgetWarnAt from the file', () => {
+      const settings = fromFile({
+        ...FILE,
+        budgets,
+        budgetWarnAt: 0.9,
+        routes: [{ ...route, monthlyBudgetUsd: 300 }],
+      })();
+      expect(settings.budgets).toEqual(budgets);
+      expect(settings.budgetWarnAt).toBe(0.9);
+      expect(settings.routes[0]?.monthlyBudgetUsd).toBe(300);
+      expect(fromFile({ ...FILE, budgets: { projects: { proj_a: 1 } } })().budgets).toEqual({
+        projects: { proj_a: 1 },
+      });
+      expect(fromFile({ ...FILE, budgetWarnAt: 1 })().budgetWarnAt).toBe(1);
+    });
+
+    it('reads budgets as JSON and budgetWarnAt as a number from -c', () => {
+      const settings = fromContext({
+        ...BASE,
+        budgets: '{"organizationUsd":500}',
+        budgetWarnAt: '0.9',
+        routes: '[{"name":"ops","project_ids":["p1"],"recipients":["a@example.com"],"monthlyBudgetUsd":40}]',
+      })();
+      expect(settings.budgets).toEqual({ organizationUsd: 500, projects: {} });
+      expect(settings.budgetWarnAt).toBe(0.9);
+      expect(settings.routes[0]?.monthlyBudgetUsd).toBe(40);
+      expect(fromFile({ ...FILE, budgets }, { budgets: '{"projects":{"proj_z":7}}' })().budgets).toEqual({
+        projects: { proj_z: 7 },
+      });
+    });
+
+    it.each([
+      [
+        fromFile({ ...FILE, budgets: { organizationUsd: 0 } }),
+        'setting "budgets.organizationUsd" in usage-digest.config.json: must be a positive number of US dollars',
+      ],
+      [
+        fromFile({ ...FILE, budgets: { organizationUsd: '500' } }),
+        'setting "budgets.organizationUsd" in usage-digest.config.json: must be a positive number of US dollars',
+      ],
+      [
+        fromFile({ ...FILE, budgets: { projects: { proj_x: -3 } } }),
+        'setting "budgets.projects.proj_x" in usage-digest.config.json: must be a positive number of US dollars',
+      ],
+      [
+        fromFile({ ...FILE, budgets: { projects: { 'not a project': 3 } } }),
+        'setting "budgets.projects" in usage-digest.config.json: "not a project" is not a project id',
+      ],
+      [
+        fromFile({ ...FILE, budgets: { projects: ['proj_a'] } }),
+        'setting "budgets.projects" in usage-digest.config.json: must map project ids to US dollars',
+      ],
+      [
+        fromFile({ ...FILE, budgets: 500 }),
+        'setting "budgets" in usage-digest.config.json: must be an object',
+      ],
+      [
+        fromFile({ ...FILE, routes: [{ ...route, monthlyBudgetUsd: 0 }] }),
+        'setting "routes[0].monthlyBudgetUsd" in usage-digest.config.json: must be a positive number of US dollars',
+      ],
+      [
+        fromFile({ ...FILE, budgetWarnAt: 80 }),
+        'setting "budgetWarnAt" in usage-digest.config.json: must be a fraction above 0 and at most 1',
+      ],
+      [
+        fromContext({ ...BASE, budgetWarnAt: '0' }),
+        'setting "budgetWarnAt" from -c budgetWarnAt: must be a fraction above 0 and at most 1',
+      ],
+      [
+        fromContext({ ...BASE, budgetWarnAt: 'most' }),
+        'setting "budgetWarnAt" from -c budgetWarnAt: must be a fraction above 0 and at most 1',
+      ],
+      [
+        fromContext({ ...BASE, budgets: '{"organizationUsd":-1}' }),
+        'setting "budgets.organizationUsd" from -c budgets: must be a positive number of US dollars',
+      ],
+      [
+        fromFile({ ...FILE, budgets: { organisationUsd: 500 } }),
+        'unknown setting "budgets.organisationUsd" in usage-digest.config.json: did you mean "budgets.organizationUsd"?',
+      ],
+      [
+        fromContext({ ...BASE, budgets: '{"project":{"p1":5}}' }),
+        'unknown setting "budgets.project" from -c budgets: did you mean "budgets.projects"?',
+      ],
+      [
+        fromFile({ ...FILE, routes: [{ ...route, monthlyBudget: 5 }] }),
+        'unknown setting "routes[0].monthlyBudget" in usage-digest.config.json: did you mean "routes[0].monthlyBudgetUsd"?',
+      ],
+      [
+        fromContext({ ...BASE, budgetWarn: '0.5' }),
+        'unknown setting "budgetWarn" from -c budgetWarn: did you mean "budgetWarnAt"?',
+      ],
+    ])('refuses a bad budget, naming the key (%#)', (load, message) => {
+      expect(load).toThrow(SettingsError);
+      expect(load).toThrow(message);
+    });
+  });
+
+  describe('unknown keys, from every source', () => {
+    it.each([
+      [
+        fromContext({ ...BASE, sesSandBox: 'true' }),
+        'unknown setting "sesSandBox" from -c sesSandBox: did you mean "sesSandbox"?',
+      ],
+      [
+        fromContext({ ...BASE, recipent: 'a@b.c' }),
+        'unknown setting "recipent" from -c recipent: did you mean "recipients"?',
+      ],
+      [
+        fromContext({ ...BASE, 'schedule-hour': '8' }),
+        'unknown setting "schedule-hour" from -c schedule-hour: did you mean "scheduleHour"?',
+      ],
+      [
+        fromFile({ ...FILE, schedulehour: 7 }),
+        'unknown setting "schedulehour" in usage-digest.config.json: did you mean "scheduleHour"?',
+      ],
+      [
+        fromFile({ ...FILE, slack: { webhookSecretName: 'usage-digest/slack', channel: '#ops' } }),
+        'unknown setting "slack.channel" in usage-digest.config.json: the keys of "slack" are webhookSecretName',
+      ],
+      [
+        fromFile({
+          ...FILE,
+          routes: [{ name: 'ops', project_ids: ['p1'], slak: { webhookSecretName: 's' } }],
+        }),
+        'unknown setting "routes[0].slak" in usage-digest.config.json: did you mean "routes[0].slack"?',
+      ],
+      [
+        fromContext({
+          ...BASE,
+          routes: '[{"name":"ops","project_ids":["p1"],"recipents":["a@example.com"]}]',
+        }),
+        'unknown setting "routes[0].recipents" from -c routes: did you mean "routes[0].recipients"?',
+      ],
+      [
+        fromFile({ ...FILE, webhook: { url: 'https://h.example/x', signingSecretName: 'k', secret: 'x' } }),
+        'unknown setting "webhook.secret" in usage-digest.config.json: the keys of "webhook" are url, signingSecretName',
+      ],
+      [
+        fromFile({ ...FILE, colour: 'red' }),
+        'unknown setting "colour" in usage-digest.config.json: the settings are stackName, sender, recipients',
+      ],
+    ])('refuses an unknown key with its full path and the nearest valid one (%#)', (load, message) => {
+      expect(load).toThrow(SettingsError);
+      expect(load).toThrow(message);
+    });
+
+    it("leaves the CDK's own context alone: feature flags, aws:cdk: keys, cdk.context.json and config", () => {
+      expect(
+        fromContext({
+          ...BASE,
+          config: 'other.config.json',
+          '@aws-cdk/core:newStyleStackSynthesis': true,
+          '@aws-cdk/aws-lambda:recognizeLayerVersion': true,
+          'aws:cdk:enable-path-metadata': true,
+          'aws:cdk:bundling-stacks': ['**'],
+          'aws-cdk:enableDiffNoFail': 'true',
+          'acknowledged-issue-numbers': [32775],
+          'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a'],
+          'cli-telemetry': false,
+          'cdk-migrate': true,
+        }),
+      ).not.toThrow();
+    });
+  });
+
+  describe('time zones, webhook URLs and routes', () => {
+    it.each([
+      ['europe/berlin', 'Europe/Berlin'],
+      ['AMERICA/NEW_YORK', 'America/New_York'],
+      ['Asia/Kolkata', 'Asia/Kolkata'],
+      ['utc', 'UTC'],
+    ])('takes the time zone %s as its IANA name %s', (timezone, timeZone) => {
+      expect(fromContext({ ...BASE, timezone })().timeZone).toBe(timeZone);
+      expect(fromFile({ ...FILE, timezone })().timeZone).toBe(timeZone);
+    });
+
+    it.each([['+02:00'], ['EST'], ['MST'], ['HST'], ['EST5EDT'], ['Etc/GMT-2'], ['US/Eastern']])(
+      'refuses the time zone %s, which names no place',
+      (timezone) => {
+        expect(fromContext({ ...BASE, timezone })).toThrow(
+          `setting "timezone" from -c timezone: "${timezone}"`,
+        );
+        expect(fromFile({ ...FILE, timezone })).toThrow('setting "timezone" in usage-digest.config.json');
+      },
+    );
+
+    it('refuses a webhook URL with credentials, which fetch can never send to', () => {
+      const url = 'https://user:pass@hooks.example.com/usage';
+      expect(fromFile({ ...FILE, webhook: { url, signingSecretName: 'k' } })).toThrow(
+        'setting "webhook.url" in usage-digest.config.json: must not carry a user name or password',
+      );
+      expect(
+        fromFile({
+          ...FILE,
+          routes: [{ name: 'ops', project_ids: ['p1'], webhook: { url, signingSecretName: 'k' } }],
+        }),
+      ).toThrow(
+        'setting "routes[0].webhook.url" in usage-digest.config.json: must not carry a user name or password',
+      );
+    });
+
+    it('refuses a route that delivers nowhere', () => {
+      expect(fromFile({ ...FILE, routes: [{ name: 'ops', project_ids: ['p1'] }] })).toThrow(
+        'setting "routes[0]" in usage-digest.config.json: delivers nowhere: give it recipients, slack, teams or webhook',
+      );
+      expect(fromContext({ ...BASE, routes: '[{"name":"ops","project_ids":["p1"]}]' })).toThrow(
+        'setting "routes[0]" from -c routes: delivers nowhere',
+      );
+    });
+
+    it('holds route recipients to allowedRecipientDomains, whose default takes in their domains', () => {
+      const route = { name: 'pay', project_ids: ['p1'], recipients: ['pay@partner.example'] };
+      expect(fromFile({ ...FILE, allowedRecipientDomains: ['example.com'], routes: [route] })).toThrow(
+        'setting "routes[0].recipients" in usage-digest.config.json: pay@partner.example is outside allowedRecipientDomains (example.com)',
+      );
+      expect(fromFile({ ...FILE, routes: [route] })().allowedRecipientDomains).toEqual([
+        'example.com',
+        'partner.example',
+      ]);
     });
   });
 
@@ -257,10 +490,6 @@ describe('Function: loadSettings', () => {
         { ...FILE, stackName: 'my stack' },
         'setting "stackName" in usage-digest.config.json: must be a CloudFormation stack name',
       ],
-      [
-        { ...FILE, schedulehour: 7 },
-        'unknown setting "schedulehour" in usage-digest.config.json: the settings are stackName, sender, recipients',
-      ],
       [[FILE], 'usage-digest.config.json must hold a JSON object of settings'],
     ])('rejects %j, naming the key', (file, message) => {
       expect(fromFile(file)).toThrow(message);
@@ -296,5 +525,90 @@ describe('Function: loadSettings', () => {
         'usage-digest.config.json',
       );
     });
+  });
+});
+
+describe('Function: settingsOfProps', () => {
+  const MINIMAL: UsageDigestProps = { sender: 'digest@example.com', recipients: ['ops@example.com'] };
+  const ofProps = (extra: Record<string, unknown>) => () =>
+    settingsOfProps({ ...MINIMAL, today: '2026-11-30', ...extra } as UsageDigestProps);
+
+  it.each([
+    [{ timezone: 'Europe/Berlin' }, 'props.timezone is not a prop of UsageDigest: did you mean "timeZone"?'],
+    [{ stackName: 'Digest' }, 'props.stackName is not a prop of UsageDigest: a setting of the file only'],
+    [{ $schema: './usage-digest.schema.json' }, 'props.$schema is not a prop of UsageDigest'],
+    [{ sesSandBox: true }, 'props.sesSandBox is not a prop of UsageDigest: did you mean "sesSandbox"?'],
+    [
+      { routes: [{ name: 'ops', project_ids: ['p1'], recipients: ['a@example.com'] }] },
+      'props.routes[0].project_ids is not a prop of UsageDigest: did you mean "projectIds"?',
+    ],
+    [
+      { routes: [{ name: 'ops', projectIds: ['p1'], slak: { webhookSecretName: 's' } }] },
+      'props.routes[0].slak is not a prop of UsageDigest: did you mean "slack"?',
+    ],
+    [
+      { slack: { webhookSecretName: 's', channel: '#ops' } },
+      'props.slack.channel is not a prop of UsageDigest: the props of slack are webhookSecretName',
+    ],
+    [{ timeZone: 'Berlin' }, 'props.timeZone: "Berlin" is not an IANA time zone'],
+    [
+      { routes: [{ name: 'a', projectIds: [] }] },
+      'props.routes[0].projectIds: must name at least one project',
+    ],
+    [{ sender: 'nobody' }, 'props.sender: "nobody" is not an email address'],
+    [{ sender: undefined }, 'props.sender is required'],
+    [{ recipients: undefined }, 'props.recipients is required'],
+  ])('refuses %j, naming the prop', (extra, message) => {
+    expect(ofProps(extra)).toThrow(SettingsError);
+    expect(ofProps(extra)).toThrow(message);
+  });
+
+  it('takes budgets, route budgets and budgetWarnAt as props, and gives them back', () => {
+    const settings = ofProps({
+      budgets: { organizationUsd: 500, projects: { proj_a: 120 } },
+      budgetWarnAt: 0.75,
+      routes: [{ name: 'ops', projectIds: ['proj_a'], recipients: ['a@example.com'], monthlyBudgetUsd: 90 }],
+    })();
+    expect(settings).toMatchObject({
+      budgets: { organizationUsd: 500, projects: { proj_a: 120 } },
+      budgetWarnAt: 0.75,
+      routes: [{ name: 'ops', project_ids: ['proj_a'], monthlyBudgetUsd: 90 }],
+    });
+    expect(propsOfSettings(settings)).toMatchObject({
+      budgets: { organizationUsd: 500, projects: { proj_a: 120 } },
+      budgetWarnAt: 0.75,
+      routes: [{ name: 'ops', projectIds: ['proj_a'], monthlyBudgetUsd: 90 }],
+    });
+    expect(settingsOfProps(propsOfSettings(settings))).toEqual(settings);
+  });
+
+  it.each([
+    [
+      { budgets: { organisationUsd: 500 } },
+      'props.budgets.organisationUsd is not a prop of UsageDigest: did you mean "organizationUsd"?',
+    ],
+    [{ budgets: { organizationUsd: -1 } }, 'props.budgets.organizationUsd: must be a positive number'],
+    [
+      { budgets: { projects: { proj_x: 0 } } },
+      'props.budgets.projects.proj_x: must be a positive number of US dollars',
+    ],
+    [{ budgetWarnAt: 1.2 }, 'props.budgetWarnAt: must be a fraction above 0 and at most 1'],
+    [
+      { routes: [{ name: 'ops', projectIds: ['p1'], recipients: ['a@example.com'], monthlyBudgetUsd: -5 }] },
+      'props.routes[0].monthlyBudgetUsd: must be a positive number of US dollars',
+    ],
+    [
+      { routes: [{ name: 'ops', projectIds: ['p1'], recipients: ['a@example.com'], monthlyBudget: 5 }] },
+      'props.routes[0].monthlyBudget is not a prop of UsageDigest: did you mean "monthlyBudgetUsd"?',
+    ],
+  ])('refuses the bad budget %j, naming the prop', (extra, message) => {
+    expect(ofProps(extra)).toThrow(SettingsError);
+    expect(ofProps(extra)).toThrow(message);
+  });
+
+  it('never speaks of the settings file', () => {
+    for (const extra of [{ sender: undefined }, { timezone: 'UTC' }, { scheduleHour: 2.5 }]) {
+      expect(ofProps(extra)).toThrow(/^(?![\s\S]*(usage-digest\.config|-c |setting "))/);
+    }
   });
 });

@@ -19,7 +19,7 @@ import { LocalRuntimeApi } from '../support/runtime-api';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE_22 = join(ROOT, 'node_modules', '.bin', 'node');
-/** Built by `npm ci` (scripts/install-lambda-runtime.mjs) where a C++ toolchain exists. */
+/** Built by `npm test` first (`npm run lambda-runtime`) where a C++ toolchain exists. */
 const RIC_DIR = join(ROOT, 'test', 'lambda-runtime', 'node_modules', 'aws-lambda-ric');
 const RIC = join(RIC_DIR, 'index.mjs');
 const RIC_BUILT = existsSync(join(RIC_DIR, 'rapid-client.node'));

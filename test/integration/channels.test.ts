@@ -1,6 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ATTEMPT_TIMEOUT_MS,
+  ATTEMPTS,
+  BACKOFF_MS,
+  postJson,
+} from '../../functions/report/channels/http-post';
 import { localDayWindow } from '../../functions/report/core/local-time';
+import { AFTER_POSTS_MS, SEND_RESERVE_MS } from '../../functions/report/handler';
 import {
   expectedTotal,
   Harness,
@@ -30,6 +37,9 @@ function env() {
     WEBHOOK_SIGNING_SECRET_ID: 'usage-digest/webhook-key',
   };
 }
+
+/** Where the receiver accepted posts (first path segment), sorted: the channels post concurrently. */
+const receivedAt = () => receiver.posts.map((p) => p.path.split(/[/?]/)[1]).sort();
 
 /** The ten-line check the README shows a receiver: HMAC-SHA256 of "<timestamp>.<body>". */
 function verify(headers: Record<string, unknown>, body: string, key: string): boolean {
@@ -87,7 +97,9 @@ describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
     expect(top.text.text).toContain('*Checkout &amp; Payments*');
     expect(message.blocks.at(-1)).toEqual({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `${result.projects.length - 10} more in the email` }],
+      elements: [
+        { type: 'mrkdwn', text: `${result.projects.length - 10} more in the email`, verbatim: true },
+      ],
     });
     expect(message.text).toContain('Code interpreter sessions 2026-11-22 (Europe/Berlin)');
   });
@@ -104,11 +116,20 @@ describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
       type: 'AdaptiveCard',
       version: '1.5',
     });
-    const facts = attachment.content.body.find((b: { type: string }) => b.type === 'FactSet').facts;
-    expect(facts).toHaveLength(10);
-    expect(facts[0]).toEqual({
-      title: expect.stringMatching(/\(proj_\w+\)$/),
-      value: expect.stringMatching(/ · \$[\d.]+ · [▲▼=]/),
+    // Names in TextRuns, never markdown: one RichTextBlock a project, name, id, then the figures.
+    const rows = attachment.content.body.filter(
+      (b: { type: string; inlines?: { text: string }[] }) =>
+        b.type === 'RichTextBlock' && b.inlines?.some((run) => run.text.startsWith(' (proj_')),
+    );
+    expect(rows).toHaveLength(10);
+    expect(rows[0].inlines).toEqual([
+      { type: 'TextRun', text: expect.any(String), weight: 'Bolder' },
+      { type: 'TextRun', text: expect.stringMatching(/^ \(proj_\w+\)$/), isSubtle: true },
+      { type: 'TextRun', text: expect.stringMatching(/^: [\d,]+ · \$[\d.]+ · [▲▼=]/) },
+    ]);
+    expect(attachment.content.body.at(-1)).toEqual({
+      type: 'RichTextBlock',
+      inlines: [{ type: 'TextRun', text: expect.stringMatching(/^\d+ more in the email$/), isSubtle: true }],
     });
   });
 
@@ -125,6 +146,7 @@ describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
       kind: 'daily',
       date: '2026-11-22',
       time_zone: 'Europe/Berlin',
+      projects_truncated: 0,
     });
   });
 
@@ -133,7 +155,7 @@ describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
     await handler(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
     await harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
     expect(await harness.ses.emails()).toHaveLength(1);
-    expect(receiver.posts.map((p) => p.path.split(/[/?]/)[1])).toEqual(['slack', 'teams', 'hook']);
+    expect(receivedAt()).toEqual(['hook', 'slack', 'teams']);
   });
 
   it('tries every channel when Slack fails, fails the run naming Slack, and the retry posts to Slack only', async () => {
@@ -144,11 +166,11 @@ describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
     if (!(error instanceof Error)) throw new Error('the run should have failed');
     expect(error.message).toBe('slack: the receiver answered HTTP 500');
     expect(await harness.ses.emails()).toHaveLength(1);
-    expect(receiver.posts.map((p) => p.path.split(/[/?]/)[1])).toEqual(['teams', 'hook']);
+    expect(receivedAt()).toEqual(['hook', 'teams']);
 
     await harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
     expect(await harness.ses.emails()).toHaveLength(1);
-    expect(receiver.posts.map((p) => p.path.split(/[/?]/)[1])).toEqual(['teams', 'hook', 'slack']);
+    expect(receivedAt()).toEqual(['hook', 'slack', 'teams']);
     expect(harness.logs()).not.toContain(SLACK_TOKEN);
     expect(harness.logs()).not.toContain('TEAMSSIG42');
   });
@@ -178,6 +200,99 @@ describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
     if (!(error instanceof Error)) throw new Error('the run should have failed');
     expect(error.message).toBe('slack: its URL must be https:// (http only for localhost)');
     expect(await harness.ses.emails()).toHaveLength(1);
+  });
+});
+
+/** The error a run ended in; fails the test if it succeeded. */
+async function failureOf(run: Promise<unknown>): Promise<Error> {
+  const error = await run.catch((e: unknown) => e);
+  if (!(error instanceof Error)) throw new Error('the run should have failed');
+  return error;
+}
+
+/** A delivery reserve that leaves the posts 1.5 s: a hung receiver costs the test that, not 16 s. */
+const POSTS_WINDOW_MS = 1_500;
+const SHORT_RESERVE = { sendReserveMs: AFTER_POSTS_MS + POSTS_WINDOW_MS };
+
+describe('Channels bounded: posted at once, each within its own deadline', () => {
+  it("keeps a post's every try and wait inside the production reserve, and the reserve inside the timeout", () => {
+    const waits = Array.from({ length: ATTEMPTS - 1 }, (_, i) => BACKOFF_MS * 2 ** (i + 1));
+    expect(waits).toEqual([400, 800]);
+    expect(ATTEMPTS * ATTEMPT_TIMEOUT_MS + waits.reduce((a, b) => a + b)).toBeLessThanOrEqual(
+      SEND_RESERVE_MS - AFTER_POSTS_MS,
+    );
+    // infra/report-function.ts: the function's timeout defaults to 2 minutes; most of it is the fetch's.
+    expect(SEND_RESERVE_MS).toBeLessThanOrEqual(120_000 / 4);
+  });
+
+  it('posts every channel at once: two hung receivers end at the one posts deadline, both named', async () => {
+    receiver.hang(`/slack/${SLACK_TOKEN}`);
+    receiver.hang(TEAMS_PATH);
+    const error = await failureOf(
+      harness.handler(env(), SHORT_RESERVE)(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext(60_000)),
+    );
+    const done = performance.now();
+    // One after another, the second would have found no time left and said so.
+    expect(error.message).toBe(
+      'delivery failed on 2 channels: slack: the receiver did not answer in time; teams: the receiver did not answer in time',
+    );
+    const [slack] = receiver.requestsTo(`/slack/${SLACK_TOKEN}`);
+    const [teams] = receiver.requestsTo(TEAMS_PATH);
+    expect(receiver.requestsTo(`/slack/${SLACK_TOKEN}`)).toHaveLength(1);
+    expect(receiver.requestsTo(TEAMS_PATH)).toHaveLength(1);
+    expect(Math.abs((slack?.at ?? 0) - (teams?.at ?? Number.POSITIVE_INFINITY))).toBeLessThan(500);
+    // The hung posts were waited for until the deadline, and not much longer.
+    expect(done - (slack?.at ?? 0)).toBeGreaterThanOrEqual(POSTS_WINDOW_MS - 500);
+    expect(done - (slack?.at ?? 0)).toBeLessThan(POSTS_WINDOW_MS + 1_000);
+    // Every channel was tried: the email and the webhook went out beside the hung ones.
+    expect(await harness.ses.emails()).toHaveLength(1);
+    expect(receivedAt()).toEqual(['hook']);
+  });
+
+  it('stops a post at its deadline, mid-try, when less time is left than its tries would take', async () => {
+    receiver.hang('/hook');
+    const started = performance.now();
+    const error = await postJson('webhook', `${base}/hook`, '{}', { deadline: Date.now() + 1_500 }).catch(
+      (e: unknown) => e,
+    );
+    const elapsed = performance.now() - started;
+    expect((error as Error).message).toBe('webhook: the receiver did not answer in time');
+    expect(receiver.requestsTo('/hook')).toHaveLength(1);
+    expect(elapsed).toBeGreaterThanOrEqual(1_400);
+    expect(elapsed).toBeLessThan(2_500);
+  });
+
+  it('refuses a redirect at once, naming its status: one request, no retry', async () => {
+    receiver.failWith('/hook', 302, 3, { location: 'https://elsewhere.example/hook' });
+    const error = await failureOf(
+      harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext()),
+    );
+    expect(error.message).toBe(
+      'webhook: the receiver answered HTTP 302 (a redirect; webhook URLs must be the final URL)',
+    );
+    expect(receiver.requestsTo('/hook')).toHaveLength(1);
+    expect(receivedAt()).toEqual(['slack', 'teams']);
+  });
+
+  it('waits as long as a Retry-After asks when that fits the deadline, then delivers', async () => {
+    receiver.failWith(`/slack/${SLACK_TOKEN}`, 503, 1, { 'retry-after': '1' });
+    await harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
+    const [first, second] = receiver.requestsTo(`/slack/${SLACK_TOKEN}`);
+    expect(receiver.requestsTo(`/slack/${SLACK_TOKEN}`)).toHaveLength(2);
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(990);
+    expect(receivedAt()).toEqual(['hook', 'slack', 'teams']);
+  });
+
+  it('ends a Retry-After past the deadline in a clear error at once, an absurd one too', async () => {
+    receiver.failWith(`/slack/${SLACK_TOKEN}`, 429, 3, { 'retry-after': '9999999999999' });
+    const error = await failureOf(
+      harness.handler(env())(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext()),
+    );
+    expect(error).not.toBeInstanceOf(RangeError);
+    expect(error.message).toBe(
+      "slack: the receiver answered HTTP 429 and asked to wait 9,999,999,999,999 s, past this delivery's deadline",
+    );
+    expect(receiver.requestsTo(`/slack/${SLACK_TOKEN}`)).toHaveLength(1);
   });
 });
 
@@ -239,7 +354,7 @@ describe('Routes: a digest per team, from one fetch', () => {
       await harness.handler({ ROUTES: routes() })(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
     }
     expect((await harness.ses.emails()).length).toBe(2);
-    expect(receiver.posts.map((p) => p.path.split(/[/?]/)[1])).toEqual(['slack', 'research-hook']);
+    expect(receivedAt()).toEqual(['research-hook', 'slack']);
   });
 
   it('sends a manual range with its own recipients to them alone: no chat, no routes', async () => {

@@ -1,10 +1,14 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startOfLocalDay } from '../../functions/report/core/local-time';
+import { digestPeriod } from '../../functions/report/core/windows';
 import {
   ADMIN_KEY,
   expectedCostUsd,
@@ -31,13 +35,13 @@ interface Run {
 }
 
 /** Runs `command args…` as a user would, against the local usage API and SES. */
-function run(command: string, args: string[], env: Record<string, string | undefined> = {}) {
+function run(command: string, args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT) {
   return new Promise<Run>((resolve) => {
     execFile(
       command,
       args,
       {
-        cwd: ROOT,
+        cwd,
         env: {
           PATH: process.env.PATH,
           HOME: process.env.HOME,
@@ -55,9 +59,18 @@ function run(command: string, args: string[], env: Record<string, string | undef
   });
 }
 
-/** The `usage-digest` bin itself, as `npx usage-digest` starts it. */
-const report = (args: string[], env: Record<string, string | undefined> = {}) =>
-  run(process.execPath, [join(ROOT, 'cli', 'usage-digest.mjs'), ...args], env);
+/** Node's arguments that run the CLI from source in any directory (tsx by its path, not its name). */
+const FROM_SOURCE = [
+  '--import',
+  pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href,
+  join(ROOT, 'cli', 'report.ts'),
+];
+
+/** The CLI's entry module, run from source as `npm run report` does (the bin is its compiled form). */
+const report = (args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT) =>
+  run(process.execPath, [...FROM_SOURCE, ...args], env, cwd);
+
+const PACKAGE_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
 
 /** An environment in which the AWS SDK finds no region, profile or credentials. */
 function withoutAws(): Record<string, string | undefined> {
@@ -125,7 +138,7 @@ describe('CLI: usage-digest', () => {
   it.runIf(existsSync('/usr/bin/script'))('shows progress on a terminal (a pty from script)', async () => {
     const command = [
       process.execPath,
-      join(ROOT, 'cli', 'usage-digest.mjs'),
+      ...FROM_SOURCE,
       '--from',
       '2026-08-20',
       '--to',
@@ -207,7 +220,13 @@ describe('CLI: usage-digest', () => {
     [['--from', 'last tuesday', '--to', '2026-11-08'], '--from: "last tuesday" is not an ISO-8601'],
     [['--from', '2026-11-08', '--to', '2026-11-01'], '--to: must be after --from'],
     [['--from', '2026-11-01', '--tz', 'Moon/Base'], '--tz: "Moon/Base" is not an IANA time zone'],
-    [['--colour'], "Unknown option '--colour'"],
+    [['--colour'], 'unknown option --colour'],
+    [['--jsn'], 'unknown option --jsn (did you mean --json?)'],
+    [['--digest', 'hourly'], '--digest: must be one of daily, weekly, monthly'],
+    [['--date', '2026-11-31'], '--date: "2026-11-31" is not a date (YYYY-MM-DD)'],
+    [['--date', '2026-11-21', '--from', '2026-11-01'], '--date goes with --digest, not --from/--to'],
+    [['--project', ''], '--project: empty project id (omit --project to report every project)'],
+    [['--project', 'proj_a,,proj_b'], '--project: empty project id'],
     [['--send', '--from', '2026-11-01'], '--send needs --recipient ADDRESS'],
     // One meaning per flag: --to ends the range, and an address there is a mistake, said so.
     [
@@ -219,11 +238,13 @@ describe('CLI: usage-digest', () => {
       ['--from', '2026-11-01', '--send', '--recipient', 'cto@elsewhere'],
       '--recipient: "cto@elsewhere" is not',
     ],
-  ])('exits 2 with usage on %j', async (args, message) => {
+  ])('exits 2 with one line and a pointer to --help on %j', async (args, message) => {
     const result = await report(args, { REPORT_SENDER: 'digest@example.com' });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
-    expect(result.stderr).toContain('Usage: usage-digest [options]');
+    // One line a person reads at once, not the whole usage text after it.
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^error: .* \(see usage-digest --help\)\n$/);
     expect(harness.usageApi.requests).toHaveLength(0);
   });
 
@@ -328,8 +349,214 @@ describe('CLI: usage-digest', () => {
       '--send',
       '--recipient',
       '--secret-id',
+      '--version',
+      '--digest',
+      '--date',
+      '--config',
     ]) {
       expect(run.stdout).toContain(flag);
     }
   });
+
+  it('prints its version with --version, from package.json', async () => {
+    const run = await report(['--version']);
+    expect(run).toMatchObject({ code: 0, stdout: `${PACKAGE_VERSION}\n` });
+  });
+
+  it('--version works compiled into dist/cli.js, one directory below its package.json', async () => {
+    // As the package ships it: an ESM bundle with the packages external, in a dist/ that has a
+    // package.json of its own (not named usage-digest) between it and the package's.
+    const pkg = mkdtempSync(join(tmpdir(), 'usage-digest-pkg-'));
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'usage-digest', version: '9.8.7' }));
+    mkdirSync(join(pkg, 'dist'));
+    writeFileSync(join(pkg, 'dist', 'package.json'), JSON.stringify({ type: 'module' }));
+    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+    await build({
+      entryPoints: [join(ROOT, 'cli', 'report.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      outfile: join(pkg, 'dist', 'cli.js'),
+      logLevel: 'error',
+    });
+    const compiled = await run(process.execPath, [join(pkg, 'dist', 'cli.js'), '--version'], {}, tmpdir());
+    expect(compiled).toMatchObject({ code: 0, stdout: '9.8.7\n' });
+  });
+
+  it.each([
+    ['daily', '2026-11-21', '2026-11-22'],
+    ['weekly', '2026-11-18', '2026-11-23'],
+    ['monthly', '2026-10-15', '2026-11-01'],
+  ])(
+    '--digest %s --date %s reports the period holding that day, as the scheduled run on %s does',
+    async (digest, date, runDay) => {
+      const timeZone = 'America/New_York';
+      const run = await report(['--digest', digest, '--date', date, '--tz', timeZone, '--json']);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const result = JSON.parse(run.stdout);
+      const scheduled = digestPeriod(
+        digest as 'daily' | 'weekly' | 'monthly',
+        startOfLocalDay(runDay, timeZone) + 7 * 3600,
+        timeZone,
+      );
+      expect(result).toMatchObject({
+        kind: digest,
+        start_time: scheduled.window.start,
+        end_time: scheduled.window.end,
+        total_sessions: expectedTotal(scheduled.window.start, scheduled.window.end),
+      });
+    },
+  );
+
+  it('works out a --digest period in the zone as IANA names it, whatever its case', async () => {
+    const run = await report([
+      '--digest',
+      'daily',
+      '--date',
+      '2026-11-21',
+      '--tz',
+      'america/new_york',
+      '--json',
+    ]);
+    expect(run.stderr).toBe('');
+    const start = startOfLocalDay('2026-11-21', 'America/New_York');
+    expect(JSON.parse(run.stdout)).toMatchObject({ start_time: start, end_time: start + 86_400 });
+  });
+
+  it('refuses a --date whose period has not ended yet, naming the day it can run', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const run = await report(['--digest', 'daily', '--date', today]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`--date: the daily digest of ${today} can run once that day has ended`);
+    expect(harness.usageApi.requests).toHaveLength(0);
+  });
+
+  describe('the time zone of the settings file', () => {
+    const settings = (timezone: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'usage-digest-settings-'));
+      writeFileSync(
+        join(dir, 'usage-digest.config.json'),
+        JSON.stringify({ sender: 'r@example.com', recipients: ['a@example.com'], timezone }),
+      );
+      return dir;
+    };
+    const range = ['--from', '2026-11-01', '--to', '2026-11-02', '--json'];
+    const kolkataMidnight = Date.parse('2026-10-31T18:30:00Z') / 1000;
+
+    it('is read from usage-digest.config.json in the current directory', async () => {
+      const run = await report(range, {}, settings('Asia/Kolkata'));
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).start_time).toBe(kolkataMidnight);
+    });
+
+    it('is read from --config PATH', async () => {
+      const run = await report([
+        ...range,
+        '--config',
+        join(settings('Asia/Kolkata'), 'usage-digest.config.json'),
+      ]);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).start_time).toBe(kolkataMidnight);
+    });
+
+    it('gives way to REPORT_TIMEZONE and to --tz', async () => {
+      const dir = settings('Asia/Kolkata');
+      const fromEnv = await report(range, { REPORT_TIMEZONE: 'UTC' }, dir);
+      expect(JSON.parse(fromEnv.stdout).start_time).toBe(Date.parse('2026-11-01T00:00:00Z') / 1000);
+      const fromFlag = await report([...range, '--tz', 'Europe/Berlin'], { REPORT_TIMEZONE: 'UTC' }, dir);
+      expect(JSON.parse(fromFlag.stdout).start_time).toBe(Date.parse('2026-10-31T23:00:00Z') / 1000);
+    });
+
+    it.each([
+      [
+        ['--config', '/nonexistent/usage-digest.config.json'],
+        '--config: cannot read /nonexistent/usage-digest.config.json',
+      ],
+      [[], 'usage-digest.config.json: timezone: "Moon/Base"'],
+    ])('refuses %j in one line', async (args, message) => {
+      const run = await report([...range, ...args], {}, settings('Moon/Base'));
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(message);
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    });
+  });
+
+  it('says so when --project names no project of the organization, instead of an empty table', async () => {
+    const known = SAMPLE_LOG.projects[0]?.id as string;
+    const run = await report([
+      '--from',
+      '2026-11-10',
+      '--to',
+      '2026-11-11',
+      '--project',
+      `${known},proj_nosuch`,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'error: --project: no project proj_nosuch in this organization (see usage-digest --help)\n',
+    );
+    expect(run.stdout).toBe('');
+  });
+
+  it('fails before any request or email when --html cannot be written, so --send is never skipped silently', async () => {
+    const run = await report(
+      [
+        '--from',
+        '2026-11-10',
+        '--to',
+        '2026-11-11',
+        '--html',
+        '/nonexistent-dir/r.html',
+        '--send',
+        '--recipient',
+        'cto@example.com',
+      ],
+      { REPORT_SENDER: 'digest@example.com' },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--html: cannot write /nonexistent-dir/r.html');
+    expect(run.stderr).toContain('nothing was sent');
+    expect(harness.usageApi.requests).toHaveLength(0);
+    expect(await harness.ses.emails()).toEqual([]);
+  });
+
+  it('can be tried without a key against `npm run sample-api`, which prints the command and stops on Ctrl-C', async () => {
+    // Port 0 picks a free one, so this test never collides with a sample API a person left running.
+    const api = spawn('npm', ['run', '-s', 'sample-api', '--', '--port', '0'], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<string>((resolve) =>
+      api.on('exit', (code, signal) => resolve(signal ?? String(code))),
+    );
+    let baseUrl = '';
+    try {
+      let printed = '';
+      const command = await new Promise<RegExpExecArray>((resolve, reject) => {
+        api.stdout.on('data', (chunk: Buffer) => {
+          printed += chunk.toString();
+          const match = /^ {2}OPENAI_ADMIN_KEY=(\S+) npx usage-digest --base-url (\S+)$/m.exec(printed);
+          if (match) resolve(match);
+        });
+        void exited.then(() => reject(new Error(`sample-api exited: ${printed}`)));
+      });
+      const [, key, url] = command as unknown as [string, string, string];
+      baseUrl = url;
+      expect(baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+      const tried = await report(['--base-url', baseUrl], { OPENAI_ADMIN_KEY: key });
+      expect(tried.stderr).toBe('');
+      expect(tried.code).toBe(0);
+      expect(tried.stdout).toMatch(/^Code interpreter sessions .*\(UTC\): [\d,]+$/m);
+      expect(tried.stdout).toContain('Agent Evaluations');
+    } finally {
+      // Ctrl-C in a terminal signals the whole foreground group: npm, its shell and the script.
+      if (api.exitCode === null && api.signalCode === null) process.kill(-(api.pid as number), 'SIGINT');
+    }
+    // npm re-raises the SIGINT its script ended on, as a shell expects of a command stopped by Ctrl-C.
+    expect(['0', 'SIGINT']).toContain(await exited);
+    await expect(fetch(`${baseUrl}/organization/projects`)).rejects.toThrow();
+  }, 60_000);
 });

@@ -1,6 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, HAS_CHROMIUM, launchChromium, renderEmail } from '../../dev/email-browser';
+import { renderDigest } from '../../functions/report/core/render';
+import type { LimitEntry } from '../../functions/report/core/runway';
 import { runSampleReport } from '../../scripts/sample-report';
 
 const NO_CHROMIUM = `no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM=/path/to/chrome)`;
@@ -57,5 +59,46 @@ describe.runIf(HAS_CHROMIUM)('The email in a browser', () => {
     expect(luminance(dark.cardBackground)).toBeLessThan(0.1);
     expect(luminance(dark.headlineColor)).toBeGreaterThan(0.7);
     expect(dark.bars.length).toBe(light.bars.length);
+  });
+
+  it('with the limits box, long unbroken names included: no horizontal scroll at 390 px, dark in dark mode', async () => {
+    const long = 'Support-Copilot-Enterprise-EMEA-Production-Workload'.repeat(2);
+    const limit = (fields: Partial<LimitEntry>): LimitEntry => ({
+      scope: 'project',
+      id: `proj_${'x'.repeat(60)}`,
+      kind: 'hard_limit',
+      limit_usd: 500,
+      month_to_date_usd: 510,
+      pace_usd_per_day: 31,
+      forecast_usd: 1_000,
+      reaches_on: null,
+      status: 'enforcing',
+      ...fields,
+    });
+    const start = Date.parse('2026-12-15T00:00:00Z') / 1000;
+    const { html: limitsHtml } = renderDigest(
+      {
+        kind: 'daily',
+        start_time: start,
+        end_time: start + 86_400,
+        total_sessions: 10,
+        total_cost_usd: 1,
+        projects: [
+          { project_id: `proj_${'x'.repeat(60)}`, project_name: long, num_sessions: 10, cost_usd: 1 },
+        ],
+        limits: [
+          limit({}),
+          limit({ status: 'will_reach', reaches_on: '2026-12-19', month_to_date_usd: 380 }),
+          limit({ scope: 'route', id: long, kind: 'budget', status: 'warn', month_to_date_usd: 100 }),
+        ],
+      },
+      'UTC',
+    );
+    expect(limitsHtml).toContain('Limits and budgets (3)');
+    const light = await renderEmail(browser, limitsHtml, { width: 390 });
+    const dark = await renderEmail(browser, limitsHtml, { width: 390, dark: true });
+    expect(light.scrollWidth).toBeLessThanOrEqual(390);
+    expect(dark.scrollWidth).toBeLessThanOrEqual(390);
+    expect(luminance(dark.cardBackground)).toBeLessThan(0.1);
   });
 });

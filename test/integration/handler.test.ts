@@ -232,9 +232,10 @@ describe('Handler: the admin key', () => {
     expect(error.message).toContain(
       'the OpenAI admin key was rejected (401): the usage API takes only an organization admin key',
     );
-    // The two planned usage queries, the projects list and the costs query, each asked once: no retries.
-    expect(harness.usageApi.requests.map((r) => r.status)).toEqual([401, 401, 401, 401]);
-    expect(new Set(harness.usageApi.requests.map((r) => `${r.path}?${r.params}`)).size).toBe(4);
+    // The two planned usage queries, the projects list, the costs query and the organization's
+    // spend limit, each asked once: no retries.
+    expect(harness.usageApi.requests.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
+    expect(new Set(harness.usageApi.requests.map((r) => `${r.path}?${r.params}`)).size).toBe(5);
     expect(await harness.ses.emails()).toHaveLength(0);
     expect(harness.logs()).not.toContain('sk-admin-REVOKED-key-value-42');
     expect(harness.logs()).not.toContain(ADMIN_KEY);
@@ -300,7 +301,8 @@ describe('Handler: the admin key', () => {
       total_sessions: result.total_sessions,
       projects: result.projects.length,
       queries: 2,
-      requests: 5,
+      // Beside usage, names and cost: the spend limits (without a table, read on every run).
+      requests: 5 + harness.usageApi.spendLimitRequests().length,
       retries: 1,
       fetch_ms: expect.any(Number),
     });

@@ -1,6 +1,7 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LIMITS_CACHE_KEY } from '../../functions/report/adapters/limits-cache';
 import { createMailer } from '../../functions/report/adapters/mailer';
 import { NAMES_CACHE_KEY } from '../../functions/report/adapters/names-cache';
 import { IDEMPOTENCY_TTL_ATTRIBUTE } from '../../infra/idempotency-schema';
@@ -17,12 +18,12 @@ beforeEach(async () => {
   await harness.clearDeliveryRecords();
 });
 
-/** The delivery records: every item of the table but the cached project names. */
+/** The delivery records: every item of the table but the cached project names and spend limits. */
 async function records() {
   const client = harness.dynamodb?.client;
   if (!client) throw new Error('no DynamoDB');
   const { Items = [] } = await client.send(new ScanCommand({ TableName: IDEMPOTENCY_TABLE }));
-  return Items.filter((item) => item.id?.S !== NAMES_CACHE_KEY);
+  return Items.filter((item) => item.id?.S !== NAMES_CACHE_KEY && item.id?.S !== LIMITS_CACHE_KEY);
 }
 
 /** A handler whose SES endpoint refuses connections, as during an SES outage. */

@@ -5,7 +5,10 @@ import {
   createNamesCache,
   MAX_NAMES_BYTES,
   NAMES_CACHE_KEY,
+  type NamesCache,
 } from '../../functions/report/adapters/names-cache';
+import type { ReportLogger } from '../../functions/report/logger';
+import { cachedNames, listedNames } from '../../functions/report/project-names';
 import { ADMIN_KEY, Harness, IDEMPOTENCY_TABLE, lambdaContext, NOW, SAMPLE_LOG } from '../support/harness';
 
 /** Project names are kept in the stack's table: one read names every project, the listing refreshes them. */
@@ -182,5 +185,185 @@ describe('The names item', () => {
       new GetItemCommand({ TableName: IDEMPOTENCY_TABLE, Key: { id: { S: NAMES_CACHE_KEY } } }),
     );
     expect(Number(item?.Item?.expiration?.N)).toBe(NOW_S + 30 * 86_400);
+  });
+});
+
+describe('Function: cachedNames', () => {
+  const logged: { level: 'info' | 'warn'; message: string; extra: Record<string, unknown> }[] = [];
+  const logger: ReportLogger = {
+    info: (message, extra = {}) => void logged.push({ level: 'info', message, extra }),
+    warn: (message, extra = {}) => void logged.push({ level: 'warn', message, extra }),
+  };
+  const LISTED = new Map([
+    ['p1', 'One'],
+    ['p2', 'Two'],
+  ]);
+  /** A projects listing as the usage API gives it, counting its calls. */
+  const listing = (result: () => Promise<Map<string, string>> = async () => new Map(LISTED)) => {
+    const list = Object.assign(
+      () => {
+        list.calls++;
+        return result();
+      },
+      { calls: 0 },
+    );
+    return list;
+  };
+  const names = (options: { list?: ReturnType<typeof listing>; cache?: NamesCache } = {}) =>
+    cachedNames({
+      cache: options.cache ?? cache(),
+      list: options.list ?? listing(),
+      now: () => NOW_S,
+      logger,
+    });
+  const missingTable = () => {
+    const client = harness.dynamodb?.client;
+    if (!client) throw new Error('no DynamoDB');
+    return createNamesCache({ client, tableName: 'no-such-table' });
+  };
+  const messages = () => logged.map((entry) => `${entry.level}: ${entry.message}`);
+  beforeEach(() => {
+    logged.length = 0;
+  });
+
+  it('lists, stores and answers when nothing is cached, once however often it is asked', async () => {
+    const list = listing();
+    const source = names({ list });
+    expect(await source.namesFor(['p1'])).toEqual(LISTED);
+    expect(await source.namesFor(['p2'])).toEqual(LISTED);
+    await source.settled();
+    expect(list.calls).toBe(1);
+    expect(logged).toEqual([
+      { level: 'info', message: 'listing project names', extra: { why: 'none cached' } },
+    ]);
+    expect(await cache().read()).toEqual({ names: LISTED, listedAt: NOW_S });
+  });
+
+  it.each([
+    [20 * HOUR, false],
+    [20 * HOUR + 1, true],
+  ])('refreshes names %i seconds old in the background: %s', async (age, refreshed) => {
+    await cache().write({ names: LISTED, listedAt: NOW_S - age });
+    const list = listing(async () => new Map([['p1', 'One, renamed']]));
+    const source = names({ list });
+    expect(await source.namesFor(['p1'])).toEqual(LISTED);
+    await source.settled();
+    expect(list.calls).toBe(refreshed ? 1 : 0);
+    expect(messages()).toEqual(refreshed ? ['info: listing project names'] : []);
+    if (refreshed) expect(logged[0]?.extra).toEqual({ why: 'the cached names are 20 h old' });
+    expect((await cache().read())?.names.get('p1')).toBe(refreshed ? 'One, renamed' : 'One');
+  });
+
+  it.each([
+    [25 * HOUR, 'One'],
+    [25 * HOUR + 1, 'One, renamed'],
+  ])('shows names %i seconds old only while a day old: %s', async (age, shown) => {
+    await cache().write({ names: LISTED, listedAt: NOW_S - age });
+    const source = names({ list: listing(async () => new Map([['p1', 'One, renamed']])) });
+    expect((await source.namesFor(['p1'])).get('p1')).toBe(shown);
+    await source.settled();
+    expect(logged[0]?.extra).toEqual({ why: 'the cached names are 25 h old' });
+  });
+
+  it('lists again for a project the fresh names do not know, naming it', async () => {
+    await cache().write({ names: LISTED, listedAt: NOW_S - HOUR });
+    const list = listing(async () => new Map([...LISTED, ['p3', 'Three']]));
+    const source = names({ list });
+    expect(await source.namesFor(['p1', 'p3', 'p4'])).toEqual(new Map([...LISTED, ['p3', 'Three']]));
+    await source.settled();
+    expect(logged).toEqual([
+      {
+        level: 'info',
+        message: 'listing project names',
+        extra: { why: 'the cache does not know 2 project(s), e.g. p3' },
+      },
+    ]);
+  });
+
+  it('keeps the fresh names when that listing fails, and says why it listed', async () => {
+    await cache().write({ names: LISTED, listedAt: NOW_S - HOUR });
+    const source = names({ list: listing(() => Promise.reject(new Error('projects API down'))) });
+    expect(await source.namesFor(['p3'])).toEqual(LISTED);
+    await source.settled();
+    expect(logged.at(-1)).toEqual({
+      level: 'warn',
+      message: 'project names not listed',
+      extra: {
+        why: 'the cache does not know 1 project(s), e.g. p3',
+        error: { name: 'Error', message: 'projects API down' },
+      },
+    });
+  });
+
+  it('fails when nothing fresh is cached and the listing fails', async () => {
+    const source = names({ list: listing(() => Promise.reject(new Error('projects API down'))) });
+    await expect(source.namesFor(['p1'])).rejects.toThrow('projects API down');
+    await source.settled();
+    expect(messages()).toEqual(['info: listing project names', 'warn: project names not listed']);
+  });
+
+  it('lists, and says why, when the table cannot be read or written', async () => {
+    const source = names({ cache: missingTable() });
+    expect(await source.namesFor(['p1'])).toEqual(LISTED);
+    await source.settled();
+    expect(messages()).toEqual([
+      'warn: project names cache unavailable; listing them',
+      'info: listing project names',
+      'warn: project names not cached',
+    ]);
+    expect(logged[0]?.extra).toMatchObject({ error: { name: 'ResourceNotFoundException' } });
+    expect(logged[1]?.extra).toEqual({ why: 'the cache is unavailable' });
+    expect(logged[2]?.extra).toMatchObject({ error: { name: 'ResourceNotFoundException' } });
+  });
+
+  it('says when the names are too many to cache, and how many', async () => {
+    const client = harness.dynamodb?.client;
+    if (!client) throw new Error('no DynamoDB');
+    const small = createNamesCache({ client, tableName: IDEMPOTENCY_TABLE, maxBytes: 10 });
+    const source = names({ cache: small });
+    expect(await source.namesFor(['p1'])).toEqual(LISTED);
+    await source.settled();
+    expect(logged.at(-1)).toEqual({
+      level: 'warn',
+      message: 'project names not cached: too many to fit in one item; every run lists them',
+      extra: { projects: 2 },
+    });
+  });
+
+  it('settles once the background refresh is stored', async () => {
+    await cache().write({ names: LISTED, listedAt: NOW_S - 21 * HOUR });
+    let finish: (names: Map<string, string>) => void = () => {};
+    const source = names({ list: listing(() => new Promise((resolve) => (finish = resolve))) });
+    await source.namesFor(['p1']);
+    let settled = false;
+    const done = source.settled().then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    finish(new Map([['p1', 'later']]));
+    await done;
+    expect((await cache().read())?.names).toEqual(new Map([['p1', 'later']]));
+  });
+});
+
+describe('Function: listedNames', () => {
+  it('lists once, at once, and answers every ask with that listing', async () => {
+    let calls = 0;
+    const source = listedNames(async () => {
+      calls++;
+      return new Map([['p1', 'One']]);
+    });
+    expect(calls).toBe(1);
+    expect(await source.namesFor(['p1'])).toEqual(new Map([['p1', 'One']]));
+    expect(await source.namesFor([])).toEqual(new Map([['p1', 'One']]));
+    await source.settled();
+    expect(calls).toBe(1);
+  });
+
+  it('fails where it is asked, never unhandled', async () => {
+    const source = listedNames(() => Promise.reject(new Error('down')));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await expect(source.namesFor(['p1'])).rejects.toThrow('down');
   });
 });

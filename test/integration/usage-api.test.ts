@@ -204,6 +204,45 @@ describe('Retries', () => {
     );
   });
 
+  it.each([
+    ['a delta too large for a date', '9999999999999', '9999999999999 s'],
+    ['a delta too large for a number', `1${'0'.repeat(400)}`, 'for ever'],
+    // The moment is read back from a delay, so it may be a millisecond or two off.
+    ['a far-future HTTP date', 'Fri, 31 Dec 9999 23:59:59 GMT', 'until 9999-12-31T23:59:59.00\\dZ'],
+  ])('end a Retry-After of %s in the same clear error, asking no more', async (_, retryAfter, wait) => {
+    answer = json(429, { error: { message: 'slow down' } }, { 'retry-after': retryAfter });
+    const error = await failure(api({ deadline: Date.now() + 5_000 }).fetchUsage([QUERY], sink()));
+    expect(error).toBeInstanceOf(UsageApiError);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^GET /organization/usage/code_interpreter_sessions failed: HTTP 429; the API asked to wait ${wait}, past this run's deadline: try again after then$`,
+      ),
+    );
+    expect(seen).toHaveLength(1);
+  });
+
+  it('never sleeps on a Retry-After longer than a timer can wait, deadline or not', async () => {
+    // Node fires a timer over 2^31-1 ms at once: a 300-year wait would be a retry storm.
+    answer = json(503, {}, { 'retry-after': '9999999999' });
+    const error = await failure(api().fetchUsage([QUERY], sink()));
+    expect(error.message).toMatch(/HTTP 503; the API asked to wait until 2343-\S+, past this run's deadline/);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('retries at once after a Retry-After in the past, or one that is junk or negative', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    for (const retryAfter of ['Mon, 01 Jan 2001 00:00:00 GMT', '-5', 'soon', '0']) {
+      seen.length = 0;
+      let calls = 0;
+      answer = (req, res) =>
+        ++calls === 1 ? json(429, {}, { 'retry-after': retryAfter })(req, res) : json(200, page())(req, res);
+      const started = Date.now();
+      await api({ deadline: Date.now() + 5_000 }).fetchUsage([QUERY], sink());
+      expect(seen).toHaveLength(2);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    }
+  });
+
   it('stop the other queries and their backoff once one query fails the run', async () => {
     answer = (req, res) => {
       const start = new URL(req.url ?? '', 'http://x').searchParams.get('start_time');
@@ -341,7 +380,15 @@ describe('Function: parseRetryAfter', () => {
     expect(parseRetryAfter(value, now)).toBe(ms);
   });
 
-  it.each(['soon', '2x', 'x2', ''])('ignores %j', (value) => {
-    expect(parseRetryAfter(value, now)).toBeUndefined();
+  it.each(['soon', '2x', 'x2', '', '-5', '-1', '+5', '1e3', 'Infinity', '0x10', '2026-11-23T07:00:05Z'])(
+    'ignores %j',
+    (value) => {
+      expect(parseRetryAfter(value, now)).toBeUndefined();
+    },
+  );
+
+  it('reads the obsolete HTTP date forms too (RFC 9110 §5.6.7)', () => {
+    expect(parseRetryAfter('Monday, 23-Nov-26 07:00:05 GMT', now)).toBe(5_000);
+    expect(parseRetryAfter('Mon Nov 23 07:00:05 2026', now)).toBe(5_000);
   });
 });

@@ -135,6 +135,117 @@ describe('Function: sumTotals', () => {
   });
 });
 
+describe('Function: sumTotals, past what a number counts exactly', () => {
+  it('fails naming the total rather than report a rounded count', () => {
+    const error = thrownBy(() =>
+      sumTotals(
+        new Map([
+          ['a', Number.MAX_SAFE_INTEGER],
+          ['b', 2],
+        ]),
+      ),
+    );
+    expect(error?.name).toBe('SumOverflowError');
+    expect(error?.message).toBe(
+      "total_sessions: the projects' sessions sum past 9007199254740991, beyond which a count is not exact",
+    );
+  });
+
+  it('names what it sums when told', () => {
+    const error = thrownBy(() =>
+      sumTotals(new Map([['a', Number.MAX_SAFE_INTEGER + 1]]), 'compared_sessions'),
+    );
+    expect(error?.message).toMatch(/^compared_sessions: /);
+  });
+
+  it('sums up to the last exact count', () => {
+    expect(
+      sumTotals(
+        new Map([
+          ['a', Number.MAX_SAFE_INTEGER - 1],
+          [null, 1],
+        ]),
+      ),
+    ).toBe(Number.MAX_SAFE_INTEGER);
+  });
+});
+
+describe('Function: buildReport, with sums no number holds', () => {
+  const costs = (perProject: Map<string | null, number>) => ({ window: day(0), perProject });
+
+  it('fails naming total_cost_usd when two huge amounts sum to Infinity, never $∞', () => {
+    const error = thrownBy(() =>
+      buildReport({
+        kind: 'range',
+        window: day(0),
+        totals: new Map([['a', 1]]),
+        names: new Map(),
+        costs: costs(
+          new Map([
+            ['a', 1e308],
+            ['b', 1e308],
+          ]),
+        ),
+      }),
+    );
+    expect(error?.name).toBe('SumOverflowError');
+    expect(error?.message).toBe(
+      "total_cost_usd: the projects' costs sum past ±1.8e+302 USD, more than a number holds to the millionth of a dollar",
+    );
+  });
+
+  it('fails too when the sum is finite but rounding it to a millionth of a dollar is not', () => {
+    const total = (usd: number) =>
+      thrownBy(() =>
+        buildReport({
+          kind: 'range',
+          window: day(0),
+          totals: new Map(),
+          names: new Map(),
+          costs: costs(
+            new Map([
+              ['a', usd],
+              ['b', usd],
+            ]),
+          ),
+        }),
+      );
+    expect(total(-1e302)?.message).toMatch(/^total_cost_usd: /);
+    expect(total(8e301)).toBeUndefined();
+  });
+
+  it('fails naming the project whose cost is not a finite number', () => {
+    const error = thrownBy(() =>
+      buildReport({
+        kind: 'range',
+        window: day(0),
+        totals: new Map([['a', 1]]),
+        names: new Map(),
+        costs: costs(new Map([['proj_x', Number.POSITIVE_INFINITY]])),
+      }),
+    );
+    expect(error?.name).toBe('SumOverflowError');
+    expect(error?.message).toBe('cost_usd of project proj_x: Infinity is not a finite amount');
+  });
+
+  it('sums a credit with a charge', () => {
+    const report = buildReport({
+      kind: 'range',
+      window: day(0),
+      totals: new Map([['a', 1]]),
+      names: new Map(),
+      costs: costs(
+        new Map([
+          ['a', 2.25],
+          ['b', -1.5],
+        ]),
+      ),
+    });
+    expect(report.total_cost_usd).toBe(0.75);
+    expect(report.projects.map((p) => p.cost_usd)).toEqual([2.25, -1.5]);
+  });
+});
+
 describe('Function: buildReport', () => {
   it('sorts by sessions, then id, unattributed last among equals; names where known', () => {
     const totals = new Map<string | null, number>([

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../functions/report/config';
 import { ConfigError } from '../../functions/report/errors';
@@ -25,8 +28,12 @@ describe('Function: loadConfig', () => {
       quiet: false,
       channels: {},
       routes: [],
+      budgets: { projects: {} },
+      budgetWarnAt: 0.8,
     });
     expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.budgets)).toBe(true);
+    expect(Object.isFrozen(config.budgets.projects)).toBe(true);
   });
 
   it('reads the unusual thresholds and QUIET', () => {
@@ -64,8 +71,123 @@ describe('Function: loadConfig', () => {
       { WEBHOOK_URL: 'http://hooks.example.com/usage', WEBHOOK_SIGNING_SECRET_ID: 'k' },
       'WEBHOOK_URL: must be https://',
     ],
+    [{ REPORT_TIMEZONE: '+02:00' }, 'REPORT_TIMEZONE: "+02:00" is not an IANA time zone'],
+    [{ REPORT_TIMEZONE: 'EST' }, 'REPORT_TIMEZONE: "EST" is not an IANA time zone'],
+    [
+      { WEBHOOK_URL: 'https://user:pass@hooks.example.com/usage', WEBHOOK_SIGNING_SECRET_ID: 'k' },
+      'WEBHOOK_URL: must not carry a user name or password',
+    ],
+    [
+      {
+        ROUTES:
+          '[{"name":"a","project_ids":["p1"],"webhook_url":"https://u:p@h.example/x","webhook_signing_secret_id":"k"}]',
+      },
+      'ROUTES[0].webhook_url: must not carry a user name or password',
+    ],
+    [
+      { ROUTES: '[{"name":"a","project_ids":["p1"],"recipients":["x@other.example"]}]' },
+      'ROUTES[0].recipients: x@other.example is outside ALLOWED_RECIPIENT_DOMAINS (example.com)',
+    ],
   ])('refuses %j, naming the variable', (extra, message) => {
     expect(() => loadConfig({ ...ENV, ...extra })).toThrow(message);
+  });
+
+  describe('budgets', () => {
+    const BUDGETS = { organization_usd: 500, projects: { proj_a: 120, 'proj-b_2': 80.5 } };
+
+    it("reads BUDGETS, BUDGET_WARN_AT and a route's monthly_budget_usd", () => {
+      const config = loadConfig({
+        ...ENV,
+        BUDGETS: JSON.stringify(BUDGETS),
+        BUDGET_WARN_AT: '0.9',
+        ROUTES:
+          '[{"name":"a","project_ids":["proj_a"],"recipients":["r@example.com"],"monthly_budget_usd":300}]',
+      });
+      expect(config.budgets).toEqual({ organizationUsd: 500, projects: { proj_a: 120, 'proj-b_2': 80.5 } });
+      expect(config.budgetWarnAt).toBe(0.9);
+      expect(config.routes[0]?.monthlyBudgetUsd).toBe(300);
+      expect(loadConfig({ ...ENV, BUDGET_WARN_AT: '1' }).budgetWarnAt).toBe(1);
+      expect(loadConfig({ ...ENV, BUDGETS: '{"projects":{"p1":1}}' }).budgets).toEqual({
+        projects: { p1: 1 },
+      });
+      expect(
+        loadConfig({ ...ENV, ROUTES: '[{"name":"a","project_ids":["p1"]}]' }).routes[0],
+      ).not.toHaveProperty('monthlyBudgetUsd');
+    });
+
+    it('reads the budgets from the file BUDGETS_FILE names, beside the function (LAMBDA_TASK_ROOT)', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'budgets-'));
+      writeFileSync(join(dir, 'budgets.json'), JSON.stringify(BUDGETS));
+      expect(loadConfig({ ...ENV, BUDGETS_FILE: 'budgets.json', LAMBDA_TASK_ROOT: dir }).budgets).toEqual({
+        organizationUsd: 500,
+        projects: { proj_a: 120, 'proj-b_2': 80.5 },
+      });
+      // BUDGETS, when set, wins: tests and manual configuration need no file.
+      expect(
+        loadConfig({ ...ENV, BUDGETS: '{"organization_usd":7}', BUDGETS_FILE: '/nonexistent/budgets.json' })
+          .budgets,
+      ).toEqual({ organizationUsd: 7, projects: {} });
+      expect(() => loadConfig({ ...ENV, BUDGETS_FILE: 'missing.json', LAMBDA_TASK_ROOT: dir })).toThrow(
+        `BUDGETS_FILE: cannot read ${join(dir, 'missing.json')}`,
+      );
+      writeFileSync(join(dir, 'bad.json'), '{"projects":{"proj_x":"lots"}}');
+      expect(() => loadConfig({ ...ENV, BUDGETS_FILE: 'bad.json', LAMBDA_TASK_ROOT: dir })).toThrow(
+        'BUDGETS.projects.proj_x: must be a positive number of US dollars',
+      );
+    });
+
+    it.each([
+      [{ BUDGETS: '{' }, 'BUDGETS: is not JSON'],
+      [{ BUDGETS: '[500]' }, 'BUDGETS: must be a JSON object of organization_usd and projects'],
+      [{ BUDGETS: '500' }, 'BUDGETS: must be a JSON object of organization_usd and projects'],
+      [
+        { BUDGETS: '{"organization_usd":0}' },
+        'BUDGETS.organization_usd: must be a positive number of US dollars',
+      ],
+      [{ BUDGETS: '{"organization_usd":"500"}' }, 'BUDGETS.organization_usd: must be a positive number'],
+      [
+        { BUDGETS: '{"projects":{"proj_x":-1}}' },
+        'BUDGETS.projects.proj_x: must be a positive number of US dollars',
+      ],
+      [{ BUDGETS: '{"projects":{"proj_x":null}}' }, 'BUDGETS.projects.proj_x: must be a positive number'],
+      [
+        { BUDGETS: '{"projects":["proj_x"]}' },
+        'BUDGETS.projects: must be a JSON object of project ids to US dollars',
+      ],
+      [
+        { BUDGETS: '{"projects":{"not a project":5}}' },
+        'BUDGETS.projects: "not a project" is not a project id',
+      ],
+      [
+        { BUDGETS: '{"organisation_usd":5}' },
+        'BUDGETS.organisation_usd: unknown key (organization_usd, projects)',
+      ],
+      [{ BUDGET_WARN_AT: '0' }, 'BUDGET_WARN_AT: must be a fraction above 0 and at most 1'],
+      [{ BUDGET_WARN_AT: '1.5' }, 'BUDGET_WARN_AT: must be a fraction above 0 and at most 1'],
+      [{ BUDGET_WARN_AT: '80%' }, 'BUDGET_WARN_AT: must be a fraction above 0 and at most 1'],
+      [
+        {
+          ROUTES: '[{"name":"a","project_ids":["p1"],"recipients":["r@example.com"],"monthly_budget_usd":0}]',
+        },
+        'ROUTES[0].monthly_budget_usd: must be a positive number of US dollars',
+      ],
+      [
+        {
+          ROUTES:
+            '[{"name":"a","project_ids":["p1"],"recipients":["r@example.com"],"monthly_budget_usd":"9"}]',
+        },
+        'ROUTES[0].monthly_budget_usd: must be a positive number of US dollars',
+      ],
+    ])('refuses %j, naming the variable and field', (extra, message) => {
+      const error = thrownBy(() => loadConfig({ ...ENV, ...extra }));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error?.message).toContain(message);
+    });
+  });
+
+  it('canonicalises REPORT_TIMEZONE to its IANA name', () => {
+    expect(loadConfig({ ...ENV, REPORT_TIMEZONE: 'europe/berlin' }).timeZone).toBe('Europe/Berlin');
+    expect(loadConfig({ ...ENV, REPORT_TIMEZONE: 'Asia/Kolkata' }).timeZone).toBe('Asia/Kolkata');
   });
 
   it('takes the optional variables', () => {

@@ -122,19 +122,72 @@ describe('Class: CostTally', () => {
     );
   });
 
-  it('drops a day that arrives again unchanged, and fails on one that changed', () => {
+  const ci = (project_id: string | null, value: number, line_item = 'Code Interpreter sessions') => ({
+    project_id,
+    line_item,
+    value,
+  });
+
+  it('merges a day continued on the next page, as usage does: new rows add', () => {
     const tally = new CostTally(window);
-    const day = bucket('2026-11-21', [
-      { project_id: 'p1', line_item: 'Code Interpreter sessions', value: 1 },
-    ]);
-    tally.addPage([day]);
-    tally.addPage([day]);
-    expect(tally.perProject().get('p1')).toBe(1);
-    expect(() =>
-      tally.addPage([
-        bucket('2026-11-21', [{ project_id: 'p1', line_item: 'Code Interpreter sessions', value: 2 }]),
+    tally.addPage([bucket('2026-11-21', [ci('p1', 1), ci('p2', 2)])]);
+    // The same day, its other projects, on the next page (many projects × line items).
+    tally.addPage([bucket('2026-11-21', [ci('p3', 3), ci(null, 0.5)]), bucket('2026-11-22', [ci('p1', 4)])]);
+    expect(tally.perProject()).toEqual(
+      new Map<string | null, number>([
+        ['p1', 5],
+        ['p2', 2],
+        ['p3', 3],
+        [null, 0.5],
       ]),
-    ).toThrow('the cost bucket 2026-11-21 arrived twice with different amounts');
+    );
+  });
+
+  it('drops a row seen before with the same amount (overlapping pages, a cursor that rewinds)', () => {
+    const tally = new CostTally(window);
+    const day = bucket('2026-11-21', [ci('p1', 1), ci('p2', 2)]);
+    tally.addPage([day]);
+    tally.addPage([day]);
+    tally.addPage([bucket('2026-11-21', [ci('p2', 2), ci('p3', 3)])]);
+    expect(tally.perProject()).toEqual(
+      new Map<string | null, number>([
+        ['p1', 1],
+        ['p2', 2],
+        ['p3', 3],
+      ]),
+    );
+  });
+
+  it('keys a row by day, project and line item: another line item of the project adds', () => {
+    const tally = new CostTally(window);
+    tally.addPage([bucket('2026-11-21', [ci('p1', 1)])]);
+    tally.addPage([bucket('2026-11-21', [ci('p1', 1, 'code interpreter sessions')])]);
+    tally.addPage([bucket('2026-11-22', [ci('p1', 1)])]);
+    expect(tally.perProject().get('p1')).toBe(3);
+  });
+
+  it('fails on a row that repeats with another amount, naming the day, project and line item', () => {
+    const tally = new CostTally(window);
+    tally.addPage([bucket('2026-11-21', [ci('p1', 1), ci(null, 1)])]);
+    expect(() => tally.addPage([bucket('2026-11-21', [ci('p1', 2)])])).toThrow(
+      new MalformedPageError(
+        'the cost bucket 2026-11-21 repeats project p1, line item "Code Interpreter sessions", with $2 after $1',
+      ),
+    );
+    expect(() => tally.addPage([bucket('2026-11-21', [ci(null, 3)])])).toThrow(
+      'the cost bucket 2026-11-21 repeats project unattributed, line item "Code Interpreter sessions", with $3 after $1',
+    );
+  });
+
+  it('fails clearly on amounts whose sum is not a finite number', () => {
+    const tally = new CostTally(window);
+    expect(() =>
+      tally.addPage([bucket('2026-11-21', [ci('p1', 1.5e308)]), bucket('2026-11-22', [ci('p1', 1.5e308)])]),
+    ).toThrow(
+      new MalformedPageError(
+        'the cost of project p1 is past what a number holds after the cost bucket 2026-11-22',
+      ),
+    );
   });
 
   it.each([

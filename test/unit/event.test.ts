@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deliveryKey } from '../../functions/report/core/delivery-key';
-import { parseEvent, parseInstant, parseRecipients } from '../../functions/report/core/event';
+import { parseEvent, parseInstant, parseRecipients, parseTimeZone } from '../../functions/report/core/event';
 import { localDayWindow } from '../../functions/report/core/local-time';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
@@ -68,7 +68,7 @@ describe('Function: parseEvent', () => {
       'start_time: must fall on a whole minute',
     ],
     [{ start_time: '2026-11-20', end_time: '2026-11-30' }, 'end_time: is in the future'],
-    [{ start_time: '2026-02-30', end_time: '2026-03-02' }, 'start_time: "2026-02-30" is not an ISO-8601'],
+    [{ start_time: '2026-02-30', end_time: '2026-03-02' }, 'start_time: "2026-02-30" is not a valid date'],
     [{ start_time: 1.5, end_time: 120 }, 'start_time: must be whole Unix seconds'],
     [{ start_time: '2026-11-01', end_time: '2026-11-02', dry_run: 'yes' }, 'dry_run: must be true or false'],
     [{ start_time: '2026-11-01', end_time: '2026-11-02', project_ids: [] }, 'project_ids: must not be empty'],
@@ -137,11 +137,101 @@ describe('Function: parseEvent', () => {
 });
 
 describe('Function: parseInstant', () => {
-  it('reads local date-times in the zone, including across a DST gap', () => {
+  it('reads local date-times in the zone', () => {
     expect(parseInstant('2026-11-20T10:30', 'f', 'Europe/Berlin')).toBe(at('2026-11-20T09:30:00Z'));
-    expect(parseInstant('2026-03-29 02:30', 'f', 'Europe/Berlin')).toBe(at('2026-03-29T01:30:00Z'));
     expect(parseInstant('2026-11-20T10:30:00+05:30', 'f', 'UTC')).toBe(at('2026-11-20T05:00:00Z'));
     expect(parseInstant('1793000000', 'f', 'UTC')).toBe(1_793_000_000);
+  });
+});
+
+describe('Function: parseInstant, across daylight saving time', () => {
+  // A wall-clock time that happens twice (clocks go back) is its earlier instant, as Temporal's
+  // "compatible" disambiguation and RFC 5545 resolve it; one that never happens (clocks go
+  // forward) is refused, naming the field.
+  it.each([
+    ['Europe/Berlin', '2026-10-25T02:30', '2026-10-25T00:30:00Z'],
+    ['America/New_York', '2026-11-01T01:30', '2026-11-01T05:30:00Z'],
+    ['Australia/Lord_Howe', '2026-04-05T01:45', '2026-04-04T14:45:00Z'], // +11:00 -> +10:30
+    ['Asia/Kolkata', '2026-10-25T02:30', '2026-10-24T21:00:00Z'], // no DST: every time once
+  ])('reads a repeated time in %s (%s) as the earlier instant', (zone, local, instant) => {
+    expect(parseInstant(local, 'start_time', zone)).toBe(at(instant));
+  });
+
+  it.each([
+    ['Europe/Berlin', '2026-03-29T02:30', 'clocks go from 02:00 to 03:00'],
+    ['America/New_York', '2026-03-08 02:00', 'clocks go from 02:00 to 03:00'],
+    ['Australia/Lord_Howe', '2026-10-04T02:15', 'clocks go from 02:00 to 02:30'],
+  ])('refuses a time that %s skips (%s), naming the field', (zone, local, change) => {
+    expect(() => parseInstant(local, 'start_time', zone)).toThrow(
+      `start_time: "${local}" does not exist in ${zone} (${change} for daylight saving time)`,
+    );
+  });
+
+  it('takes the minutes around a gap and a :30 zone without one', () => {
+    expect(parseInstant('2026-03-29T01:59', 'f', 'Europe/Berlin')).toBe(at('2026-03-29T00:59:00Z'));
+    expect(parseInstant('2026-03-29T03:00', 'f', 'Europe/Berlin')).toBe(at('2026-03-29T01:00:00Z'));
+    expect(parseInstant('2026-03-29T02:30', 'f', 'Asia/Kolkata')).toBe(at('2026-03-28T21:00:00Z'));
+    expect(parseInstant('2026-10-04T02:30', 'f', 'Australia/Lord_Howe')).toBe(at('2026-10-03T15:30:00Z'));
+  });
+
+  it('refuses a gap in a manual range, naming start_time or end_time', () => {
+    expect(() =>
+      parseEvent(
+        { start_time: '2026-03-29T02:30', end_time: '2026-03-30' },
+        { ...defaults, now: at('2026-04-01T00:00:00Z') },
+      ),
+    ).toThrow('start_time: "2026-03-29T02:30" does not exist in Europe/Berlin');
+  });
+});
+
+describe('Function: parseInstant, impossible dates', () => {
+  it.each([
+    ['2026-02-30T00:00Z'],
+    ['2026-02-30T00:00:00+02:00'],
+    ['2026-13-01T00:00+02:00'],
+    ['2026-02-29T10:00:00Z'],
+    ['2026-04-31T10:00:00.5Z'],
+    ['2026-11-20T24:00Z'],
+    ['2026-11-20T10:60+01:00'],
+    ['2026-11-20T10:30+24:00'],
+  ])('refuses %s, with an offset as without', (value) => {
+    expect(() => parseInstant(value, 'start_time', 'UTC')).toThrow(
+      `start_time: "${value}" is not a valid date-time`,
+    );
+  });
+
+  it('takes the last day of February in a leap year, with an offset', () => {
+    expect(parseInstant('2028-02-29T23:00-01:00', 'f', 'UTC')).toBe(at('2028-03-01T00:00:00Z'));
+  });
+});
+
+describe('Function: parseTimeZone', () => {
+  it.each([
+    ['europe/berlin', 'Europe/Berlin'],
+    ['Asia/Kolkata', 'Asia/Kolkata'],
+    ['asia/kolkata', 'Asia/Kolkata'],
+    ['australia/lord_howe', 'Australia/Lord_Howe'],
+    ['antarctica/mcmurdo', 'Antarctica/McMurdo'],
+    ['UTC', 'UTC'],
+    ['Etc/UTC', 'UTC'],
+  ])('takes %s as %s', (zone, name) => {
+    expect(parseTimeZone(zone, 'timezone')).toBe(name);
+    expect(parseEvent({ timezone: zone }, defaults).timeZone).toBe(name);
+  });
+
+  it.each([
+    ['+02:00', 'offsets and abbreviations'],
+    ['Etc/GMT-2', 'offsets and abbreviations'],
+    ['EST', 'offsets and abbreviations'],
+    ['MST', 'offsets and abbreviations'],
+    ['HST', 'offsets and abbreviations'],
+    ['EST5EDT', 'offsets and abbreviations'],
+    ['US/Eastern', 'did you mean America/New_York?'],
+  ])('refuses %s, which names no place', (zone, why) => {
+    expect(() => parseEvent({ timezone: zone }, defaults)).toThrow(
+      `timezone: "${zone}" is not an IANA time zone (e.g. Europe/Berlin)`,
+    );
+    expect(() => parseTimeZone(zone, 'timezone')).toThrow(why);
   });
 });
 

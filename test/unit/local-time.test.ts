@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   addDays,
+  canonicalTimeZone,
   firstDateWithoutHour,
+  instantOfLocalTime,
   isValidTimeZone,
   localDateOf,
   localDayWindow,
   parseLocalDate,
   previousLocalDay,
   startOfLocalDay,
-  startOfLocalTime,
 } from '../../functions/report/core/local-time';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
@@ -89,7 +90,7 @@ describe('Local dates, at their edges', () => {
 
   it('refuses what is not a date, naming it', () => {
     expect(() => startOfLocalDay('2026-02-30', 'UTC')).toThrow('not a date: 2026-02-30');
-    expect(() => startOfLocalTime('tomorrow', 1, 0, 0, 'UTC')).toThrow('not a date: tomorrow');
+    expect(() => instantOfLocalTime('tomorrow', 1, 0, 0, 'UTC')).toThrow('not a date: tomorrow');
     expect(() => addDays('2026-13-01', 1)).toThrow('not a date: 2026-13-01');
   });
 
@@ -98,5 +99,47 @@ describe('Local dates, at their edges', () => {
     expect(isValidTimeZone('Moon/Base')).toBe(false);
     expect(addDays('0999-12-31', 0)).toBe('0999-12-31');
     expect(addDays('0999-12-31', 1)).toBe('1000-01-01');
+  });
+});
+
+describe('Function: instantOfLocalTime', () => {
+  it.each([
+    // zone, date, time, the instant (the earlier of two in an overlap), or undefined in a gap
+    ['Europe/Berlin', '2026-10-25', [2, 30], '2026-10-25T00:30:00Z'],
+    ['Europe/Berlin', '2026-10-25', [3, 0], '2026-10-25T02:00:00Z'],
+    ['Europe/Berlin', '2026-03-29', [2, 30], undefined],
+    ['Europe/Berlin', '2026-03-29', [3, 0], '2026-03-29T01:00:00Z'],
+    ['America/New_York', '2026-11-01', [1, 30], '2026-11-01T05:30:00Z'],
+    ['America/New_York', '2026-03-08', [2, 0], undefined],
+    ['Australia/Lord_Howe', '2026-04-05', [1, 45], '2026-04-04T14:45:00Z'],
+    ['Australia/Lord_Howe', '2026-10-04', [2, 15], undefined],
+    ['Australia/Lord_Howe', '2026-10-04', [2, 30], '2026-10-03T15:30:00Z'],
+    ['Asia/Kolkata', '2026-03-29', [2, 30], '2026-03-28T21:00:00Z'],
+    ['America/Havana', '2026-03-08', [0, 0], undefined],
+  ] as const)('%s %s %j is %s', (zone, date, [h, m], instant) => {
+    expect(instantOfLocalTime(date, h, m, 0, zone)).toBe(instant === undefined ? undefined : at(instant));
+  });
+});
+
+describe('Function: canonicalTimeZone', () => {
+  it('gives the IANA name of a place in its case, and nothing for offsets and abbreviations', () => {
+    expect(canonicalTimeZone('europe/berlin')).toBe('Europe/Berlin');
+    expect(canonicalTimeZone('ASIA/KOLKATA')).toBe('Asia/Kolkata');
+    expect(canonicalTimeZone('america/argentina/buenos_aires')).toBe('America/Argentina/Buenos_Aires');
+    expect(canonicalTimeZone('utc')).toBe('UTC');
+    for (const zone of [
+      '+02:00',
+      '-0500',
+      'Etc/GMT+5',
+      'EST',
+      'MST',
+      'HST',
+      'CET',
+      'EST5EDT',
+      'US/Eastern',
+      'Moon/Base',
+    ]) {
+      expect(canonicalTimeZone(zone)).toBeUndefined();
+    }
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { formatTable } from '../../cli/terminal-table';
+import { formatUsd } from '../../functions/report/core/cost';
 import { localDayWindow } from '../../functions/report/core/local-time';
 import { buildMimeMessage, encodeHeader } from '../../functions/report/core/mime';
 import {
@@ -16,7 +18,8 @@ import {
   unusualText,
   weekdayOf,
 } from '../../functions/report/core/render';
-import type { ReportResult } from '../../functions/report/core/report';
+import type { ProjectRow, ReportResult } from '../../functions/report/core/report';
+import type { LimitEntry } from '../../functions/report/core/runway';
 
 const day = localDayWindow('2026-11-21', 'Europe/Berlin');
 const report = (projects: ReportResult['projects']): ReportResult => ({
@@ -146,6 +149,119 @@ describe('Function: renderCsv', () => {
     expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
     expect(csv).toContain('"a, b"');
   });
+});
+
+describe('Function: renderCsv, names as data', () => {
+  const cellOf = (csv: string, id: string) => csv.split('\r\n').find((line) => line.startsWith(`${id},`));
+
+  // OWASP's CSV injection guidance: no cell may start with =, +, -, @, tab or carriage return
+  // (https://owasp.org/www-community/attacks/CSV_Injection); some spreadsheets trim leading
+  // whitespace before reading a formula, so a formula after spaces, a tab or a no-break space is one.
+  it.each([
+    ['\t=HYPERLINK("http://x")', `p1,"' =HYPERLINK(""http://x"")",1,100.00,`],
+    [' =1+1', "p1,' =1+1,1,100.00,"],
+    ['\r+1', "p1,' +1,1,100.00,"],
+    ['\n-1', "p1,' -1,1,100.00,"],
+    ['\u00A0@SUM(A1)', "p1,'\u00A0@SUM(A1),1,100.00,"],
+    ['\u3000 =1', "p1,'\u3000 =1,1,100.00,"],
+    ['\u2028=1', "p1,' =1,1,100.00,"],
+  ])('defuses the name %j, a formula after whitespace', (name, line) => {
+    const csv = renderCsv(report([{ project_id: 'p1', project_name: name, num_sessions: 1 }]));
+    expect(cellOf(csv, 'p1')).toBe(line);
+  });
+
+  it('leaves a name that merely contains a formula character alone', () => {
+    const csv = renderCsv(report([{ project_id: 'p1', project_name: 'R&D - 2 = fun', num_sessions: 1 }]));
+    expect(cellOf(csv, 'p1')).toBe('p1,R&D - 2 = fun,1,100.00,');
+  });
+
+  it("keeps numbers numbers: a credit (negative cost) is -1.5, not the text '-1.5", () => {
+    const csv = renderCsv({
+      ...report([
+        { project_id: 'p1', num_sessions: 2, cost_usd: -1.5 },
+        { project_id: 'p2', num_sessions: 1, cost_usd: 0.25 },
+      ]),
+      total_cost_usd: -1.25,
+    });
+    expect(cellOf(csv, 'p1')).toBe('p1,,2,66.67,-1.5');
+    expect(cellOf(csv, 'p2')).toBe('p2,,1,33.33,0.25');
+  });
+});
+
+describe('Function: renderDigest, names as data', () => {
+  it('keeps a name with line or paragraph separators on one line in text, HTML and CSV', () => {
+    const name = 'Pay\u2028Bcc: x@evil.example\u2029roll';
+    const projects = Array.from({ length: BODY_ROW_LIMIT + 1 }, (_, i) => ({
+      project_id: `p${i}`,
+      project_name: i === 0 ? name : `n${i}`,
+      num_sessions: 100 - i,
+    }));
+    const digest = renderDigest(report(projects), 'UTC');
+    for (const body of [digest.subject, digest.text, digest.html, digest.csv ?? '']) {
+      expect(body).not.toMatch(/[\u2028\u2029]/);
+    }
+    expect(digest.text).toContain('Pay Bcc: x@evil.example roll (p0)\n');
+    expect(digest.html).toContain('Pay Bcc: x@evil.example roll<br>');
+    expect(digest.csv).toContain('\r\np0,Pay Bcc: x@evil.example roll,100,');
+  });
+
+  it('shows markup in a name as text in HTML, however it is spelled', () => {
+    const name = `<img src=x onerror="alert(1)">\u2028<a href='//evil.example'>SSO</a>`;
+    const digest = renderDigest(report([{ project_id: 'p1', project_name: name, num_sessions: 3 }]), 'UTC');
+    expect(digest.html).not.toMatch(/<img|<a /);
+    expect(digest.html).toContain(
+      '&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &lt;a href=&#39;//evil.example&#39;&gt;SSO&lt;/a&gt;<br>',
+    );
+  });
+
+  it('shows a credit as −$1.50 in text and HTML, and as the number -1.5 in the CSV', () => {
+    const projects = Array.from({ length: BODY_ROW_LIMIT + 1 }, (_, i) => ({
+      project_id: `p${i}`,
+      num_sessions: 100 - i,
+      cost_usd: i === 0 ? -1.5 : 0,
+    }));
+    const credited: ReportResult = {
+      ...report(projects),
+      total_cost_usd: -1.5,
+      cost_start_time: day.start,
+      cost_end_time: day.end,
+    };
+    const digest = renderDigest(credited, 'UTC');
+    expect(digest.subject).toMatch(/ · −\$1\.50$/);
+    expect(digest.text).toContain('−$1.50 code interpreter cost');
+    expect(digest.text).toContain(' · −$1.50\n');
+    expect(digest.html).toContain('>−$1.50</td>');
+    expect(digest.csv).toContain('\r\np0,,100,');
+    expect(digest.csv).toMatch(/\r\np0,,100,[\d.]+,-1\.5\r\n/);
+    expect(`${digest.text}${digest.html}`).not.toContain('$-');
+  });
+});
+
+describe('Function: formatUsd, for credits and at its edges', () => {
+  it.each([
+    [-1.5, '−$1.50'],
+    [-1234.567, '−$1,234.57'],
+    [-0.005, '−$0.01'],
+    // A credit under a cent still says money came back: never `$0.00`, never `−$0.00`.
+    [-0.001, '−<$0.01'],
+    [0.001, '<$0.01'],
+    [0, '$0.00'],
+    [1.5, '$1.50'],
+  ])('%d → %s', (value, text) => {
+    expect(formatUsd(value)).toBe(text);
+  });
+
+  it('prints -0, what rounding a credit of a millionth of a cent gives, as $0.00', () => {
+    expect(formatUsd(Math.round(-1e-7 * 1e6) / 1e6)).toBe('$0.00');
+  });
+
+  it.each([[Number.POSITIVE_INFINITY], [Number.NEGATIVE_INFINITY], [Number.NaN]])(
+    'refuses %d rather than print it as money',
+    (value) => {
+      expect(() => formatUsd(value)).toThrow(RangeError);
+      expect(() => formatUsd(value)).toThrow(`${value} is not an amount of dollars`);
+    },
+  );
 });
 
 describe('Function: buildMimeMessage', () => {
@@ -439,5 +555,245 @@ describe('Functions: cost, unusual and period phrasing', () => {
     expect(digest.text).toContain('⚠ Needs a look (1):\n- unattributed\n  new: 60 sessions');
     expect(digest.html).toContain('<strong>unattributed</strong><br>new: 60 sessions');
     expect(digest.subject).toMatch(/^⚠ 1 unusual · /);
+  });
+});
+
+describe('Limits and budgets, in every format of the email', () => {
+  const costDay = '2026-12-15';
+  const start = Date.parse(`${costDay}T00:00:00Z`) / 1000;
+  const limits: LimitEntry[] = [
+    {
+      scope: 'project',
+      id: 'proj_support',
+      kind: 'hard_limit',
+      limit_usd: 500,
+      month_to_date_usd: 500.2,
+      pace_usd_per_day: 40,
+      forecast_usd: 1140.2,
+      reaches_on: null,
+      status: 'enforcing',
+    },
+    {
+      scope: 'project',
+      id: 'proj_search',
+      kind: 'hard_limit',
+      limit_usd: 500,
+      month_to_date_usd: 380,
+      pace_usd_per_day: 30.6,
+      forecast_usd: 869.6,
+      reaches_on: '2026-12-19',
+      status: 'will_reach',
+    },
+    {
+      scope: 'route',
+      id: 'support',
+      kind: 'budget',
+      limit_usd: 2000,
+      month_to_date_usd: 900,
+      pace_usd_per_day: 45,
+      forecast_usd: 1620,
+      reaches_on: null,
+      status: 'warn',
+    },
+    {
+      scope: 'organization',
+      id: null,
+      kind: 'hard_limit',
+      limit_usd: 10000,
+      month_to_date_usd: 1234.56,
+      pace_usd_per_day: 61.2,
+      forecast_usd: 2213.76,
+      reaches_on: null,
+      status: 'ok',
+    },
+    {
+      scope: 'project',
+      id: 'proj_<lab>',
+      kind: 'budget',
+      limit_usd: 300,
+      month_to_date_usd: 12,
+      pace_usd_per_day: 1,
+      forecast_usd: 28,
+      reaches_on: null,
+      status: 'ok',
+    },
+  ];
+  const result: ReportResult = {
+    kind: 'daily',
+    start_time: start,
+    end_time: start + 86_400,
+    total_sessions: 60,
+    total_cost_usd: 3.3,
+    cost_start_time: start,
+    cost_end_time: start + 86_400,
+    projects: [
+      {
+        project_id: 'proj_support',
+        project_name: 'Support <Copilot>',
+        num_sessions: 40,
+        cost_usd: 2.2,
+        month_to_date_cost_usd: 500.2,
+      },
+      { project_id: 'proj_search', num_sessions: 20, cost_usd: 1.1, month_to_date_cost_usd: null },
+    ],
+    unusual: [],
+    month_to_date: {
+      start_time: Date.parse('2026-12-01T00:00:00Z') / 1000,
+      end_time: start + 86_400,
+      cost_usd: 1234.56,
+      code_interpreter_cost_usd: 210,
+      pace_usd_per_day: 61.2,
+      forecast_usd: 2213.76,
+    },
+    limits,
+  };
+
+  it('starts the subject with what is blocked and at risk, before what is unusual', () => {
+    expect(renderDigest(result, 'UTC').subject).toBe(
+      '⛔ 1 blocked · ⏳ 1 at risk · Code interpreter sessions 2026-12-15 (UTC): 60 · $3.30',
+    );
+    const unusual = renderDigest(
+      { ...result, unusual: [{ project_id: null, reason: 'new', num_sessions: 1, mean_7d: 0, cost_usd: 0 }] },
+      'UTC',
+    );
+    expect(unusual.subject).toMatch(/^⛔ 1 blocked · ⏳ 1 at risk · ⚠ 1 unusual · Code interpreter/);
+    expect(renderDigest({ ...result, limits: limits.slice(1) }, 'UTC').subject).toMatch(
+      /^⏳ 1 at risk · Code/,
+    );
+  });
+
+  it('lists each limit that is not ok above what needs a look, in words, and counts the rest', () => {
+    const { text } = renderDigest(result, 'UTC');
+    expect(text).toContain(
+      [
+        '⛔ Limits and budgets (3):',
+        '- Support <Copilot> (proj_support)',
+        '  OpenAI is refusing its requests now (hard limit $500 reached)',
+        '- proj_search (proj_search)',
+        '  reaches its $500 hard limit on 19 Dec at $31/day; traffic then fails',
+        '  with 429',
+        '- Route support',
+        '  is heading for $1,620 this month, 81% of its $2,000 budget, at $45/day',
+        '  2 more limits on track',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says the month to date under the cost line', () => {
+    const { text, html } = renderDigest(result, 'UTC');
+    expect(text).toContain(
+      '$3.30 code interpreter cost\nMonth to date: $1,234.56 ($210.00 code interpreter) · $61.20/day · forecast $2,213.76\n',
+    );
+    expect(html).toContain(
+      'Month to date: $1,234.56 ($210.00 code interpreter) · $61.20/day · forecast $2,213.76</div>',
+    );
+  });
+
+  it('says what is missing when limits or the month to date could not be read', () => {
+    const notes = {
+      limitsUnavailable: 'spend limits unavailable: the admin key may not read them (HTTP 403)',
+      monthToDateUnavailable: 'month to date unavailable: the Costs API answered HTTP 500',
+    };
+    const { text, html } = renderDigest(
+      { ...result, month_to_date: null, limits: [] },
+      'UTC',
+      undefined,
+      notes,
+    );
+    expect(text).toContain(
+      '$3.30 code interpreter cost\nMonth to date unavailable: the Costs API answered HTTP 500\nSpend limits unavailable: the admin key may not read them (HTTP 403)\n',
+    );
+    expect(text).not.toContain('Limits and budgets');
+    expect(html).toContain('Spend limits unavailable: the admin key may not read them (HTTP 403)</div>');
+    expect(renderDigest({ ...result, month_to_date: null }, 'UTC').text).toContain(
+      '\nMonth to date unavailable\n',
+    );
+  });
+
+  it('shows no section when every limit is on track, and no line for a result without them', () => {
+    const onTrack = renderDigest({ ...result, limits: limits.slice(3) }, 'UTC');
+    expect(onTrack.text).not.toContain('Limits and budgets');
+    expect(onTrack.html).not.toContain('Limits and budgets');
+    expect(onTrack.subject).toMatch(/^Code interpreter/);
+  });
+
+  it('colours blocked and at risk apart in HTML, escaping names', () => {
+    const { html } = renderDigest(result, 'UTC');
+    expect(html).toContain('Support &lt;Copilot&gt;');
+    expect(html).not.toContain('Support <Copilot>');
+    expect(html).toContain('class="ud-blocked"');
+    expect(html).toContain('>Blocked</span>');
+    expect(html).toContain('>At risk</span>');
+    expect(html).toContain('>Watch</span>');
+    expect(html.indexOf('Limits and budgets')).toBeLessThan(html.indexOf('<th'));
+  });
+
+  it('adds month_to_date_cost_usd after cost_usd in the CSV of a digest that has it', () => {
+    expect(renderCsv(result)).toBe(
+      'project_id,project_name,num_sessions,share_percent,cost_usd,month_to_date_cost_usd\r\n' +
+        'proj_support,Support <Copilot>,40,66.67,2.2,500.2\r\nproj_search,,20,33.33,1.1,\r\n',
+    );
+    expect(
+      renderCsv({
+        ...result,
+        month_to_date: null,
+        projects: [{ ...result.projects[1], month_to_date_cost_usd: -1.5 } as ProjectRow],
+      }),
+    ).toBe(
+      'project_id,project_name,num_sessions,share_percent,cost_usd,month_to_date_cost_usd\r\n' +
+        'proj_search,,20,33.33,1.1,-1.5\r\n',
+    );
+  });
+
+  it('ends the CLI table with a short limits block, the month to date under the cost', () => {
+    const table = formatTable(result, 'UTC');
+    expect(table).toContain(
+      '$3.30 code interpreter cost\nMonth to date: $1,234.56 ($210.00 code interpreter) · $61.20/day · forecast $2,213.76\n',
+    );
+    expect(
+      table.endsWith(
+        [
+          '',
+          'Limits and budgets: ⛔ 1 blocked · ⏳ 1 at risk',
+          '  Support <Copilot> (proj_support): OpenAI is refusing its requests now (hard limit $500 reached)',
+          '  proj_search (proj_search): reaches its $500 hard limit on 19 Dec at $31/day; traffic then fails with 429',
+          '  Route support: is heading for $1,620 this month, 81% of its $2,000 budget, at $45/day',
+          '  2 more limits on track',
+          '',
+        ].join('\n'),
+      ),
+    ).toBe(true);
+    const { limits: _, month_to_date: __, ...plain } = result;
+    expect(formatTable(plain, 'UTC')).not.toMatch(/Limits|Month to date/);
+    expect(
+      formatTable({ ...result, limits: [] }, 'UTC', undefined, {
+        limitsUnavailable: 'spend limits unavailable: HTTP 403',
+      }),
+    ).toContain('\nSpend limits unavailable: HTTP 403\n');
+  });
+
+  it('reads as this text, HTML and CSV', async () => {
+    // A Berlin day, whose cost and month to date are UTC days, with something unusual below the limits.
+    const berlin = localDayWindow(costDay, 'Europe/Berlin');
+    const digest = renderDigest(
+      {
+        ...result,
+        start_time: berlin.start,
+        end_time: berlin.end,
+        unusual: [
+          { project_id: 'proj_search', reason: 'cost', num_sessions: 20, mean_7d: 18, cost_usd: 1.1 },
+        ],
+      },
+      'Europe/Berlin',
+      undefined,
+      { alertCostUsd: 1 },
+    );
+    expect(digest.subject).toBe(
+      '⛔ 1 blocked · ⏳ 1 at risk · ⚠ 1 unusual · Code interpreter sessions 2026-12-15 (Europe/Berlin): 60 · $3.30',
+    );
+    await expect(digest.text).toMatchFileSnapshot('./__snapshots__/limits.txt');
+    await expect(digest.html).toMatchFileSnapshot('./__snapshots__/limits.html');
+    await expect(renderCsv(result)).toMatchFileSnapshot('./__snapshots__/limits.csv');
   });
 });

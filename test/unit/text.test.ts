@@ -11,6 +11,9 @@ describe('Function: neutralizeText', () => {
     ['zero\u200Bwidth\u200D\uFEFF', 'zerowidth'],
     ['line\nbreak\ttab\u0000nul\u007Fdel\u0085nel', 'line break tab nul del nel'],
     ['Équipe 🚀 données', 'Équipe 🚀 données'],
+    // Line and paragraph separators (Zl, Zp) break a line in text bodies and many viewers, like \n.
+    ['one\u2028two\u2029three', 'one two three'],
+    ['vt\u000Bff\u000Ccr\rcrlf\r\n', 'vt ff cr crlf  '],
   ])('%j → %j', (input, output) => {
     expect(neutralizeText(input)).toBe(output);
   });

@@ -35,8 +35,10 @@ function sesAdvice(error: unknown, from: string): string {
   const said = root instanceof Error ? `${root.name}: ${root.message}` : String(root);
   const setup = awsSetupAdvice(error);
   if (setup) return `SES did not send the digest: ${setup} (${said})`;
+  // Stryker disable next-line ConditionalExpression: the SDK throws Errors; the instanceof only guards anything else thrown
   if (root instanceof Error && root.name === 'MessageRejected' && /not verified/i.test(root.message)) {
     // SES names the unverified identities after "failed the check in region …:".
+    // Stryker disable next-line OptionalChaining: split always gives at least one part
     const named = root.message.split(/:\s*/).slice(-1)[0]?.trim() || from;
     return `SES refused the digest: ${named} is not a verified identity in this region. Verify ${named} in the SES console (Identities), or deploy with createSenderIdentity and click the link SES mails; in the SES sandbox every recipient must be verified too (deploy with sesSandbox) until AWS grants production access (${said})`;
   }

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from '../../../infra/idempotency-schema';
+import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from '../table-schema';
 
 /**
  * The project id → name map, kept as one item of the stack's table beside the delivery records
@@ -54,6 +54,7 @@ export function createNamesCache(options: {
           names.set(pair[0], pair[1]);
         }
         return { names, listedAt };
+        // Stryker disable next-line BlockStatement: an emptied catch falls through to the same undefined
       } catch {
         // Not what this code writes (an older format, a hand edit): as good as no cache.
         return undefined;

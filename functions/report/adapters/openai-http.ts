@@ -123,12 +123,13 @@ export function createOpenAiHttp(options: UsageApiOptions): OpenAiHttp {
         // Full jitter spreads retries of concurrent chunks; Retry-After, when given, is a floor.
         const backoff = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
         const delayMs = Math.max(backoff, error.retryAfterMs ?? 0);
-        if (Date.now() + delayMs >= deadline) {
+        // A wait a timer cannot hold is past any run's deadline: Node fires it at once instead.
+        if (Date.now() + delayMs >= deadline || delayMs > MAX_TIMER_MS) {
           // Waiting past the deadline would only fail later: say when a new run can succeed.
           lastReason +=
             error.retryAfterMs === undefined
               ? '; no time left to retry before the deadline'
-              : `; the API asked to wait until ${new Date(Date.now() + error.retryAfterMs).toISOString()}, past this run's deadline: try again after then`;
+              : `; the API asked to wait ${waitUntil(error.retryAfterMs)}, past this run's deadline: try again after then`;
           break;
         }
         emit({ type: 'retry', path, attempt, delayMs: Math.round(delayMs), reason: error.message });
@@ -169,6 +170,7 @@ export function createOpenAiHttp(options: UsageApiOptions): OpenAiHttp {
     if (!response.ok) {
       throw new UsageApiError(
         `the ${apiName(new URL(url).pathname)} API answered HTTP ${response.status}: ${apiErrorMessage(text, options.adminKey)}`,
+        { status: response.status },
       );
     }
     try {
@@ -182,13 +184,34 @@ export function createOpenAiHttp(options: UsageApiOptions): OpenAiHttp {
   return { getJson, adminKey: options.adminKey };
 }
 
-/** Retry-After as delta-seconds or an HTTP date, in ms; undefined when absent or unreadable. */
+/**
+ * Retry-After in ms, from delay-seconds or an HTTP date (RFC 9110 §10.2.3; the date in any of the
+ * three forms of §5.6.7, each starting with the day's name); a date past is 0. Undefined when absent
+ * or unreadable: a negative delay, or a date `Date.parse` would guess at (it reads "-5" as 2001).
+ * The delay may be Infinity, or too far off for a Date: callers compare it, never format it as one.
+ */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * The longest timer Node keeps (2^31-1 ms, about 24.8 days): a longer one fires after 1 ms
+ * (Node's timers documentation), so a longer wait is treated as past the deadline.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `until 2026-11-23T08:00:00.000Z`; `N s` past what a Date can hold; `for ever` past any number. */
+function waitUntil(retryAfterMs: number): string {
+  if (!Number.isFinite(retryAfterMs)) return 'for ever';
+  const until = new Date(Date.now() + retryAfterMs);
+  return Number.isNaN(until.getTime())
+    ? `${(retryAfterMs / 1000).toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 0 })} s`
+    : `until ${until.toISOString()}`;
 }
 
 function networkReason(error: unknown): string {

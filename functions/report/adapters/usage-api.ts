@@ -1,10 +1,12 @@
 import type { Window } from '../core/local-time';
 import type { UsageQuery } from '../core/plan';
 import { redactSecrets } from '../core/redact';
+import type { SpendLimit } from '../core/spend-limit';
 import { MalformedPageError, parseUsagePage, type UsageBucket, type UsagePage } from '../core/usage-page';
 import { PaginationError, UsageApiError } from '../errors';
-import { fetchCodeInterpreterCosts } from './costs-api';
+import { type CostsAndSpend, fetchCodeInterpreterCosts, fetchCostsAndSpend } from './costs-api';
 import { createOpenAiHttp, type UsageApiOptions } from './openai-http';
+import { fetchSpendLimit } from './spend-limits';
 
 export { MAX_BODY_BYTES, parseRetryAfter, type UsageApiEvent, type UsageApiOptions } from './openai-http';
 
@@ -25,6 +27,17 @@ export interface UsageApi {
   listProjectNames(): Promise<Map<string, string>>;
   /** Code interpreter cost (USD) per project over whole UTC days (null key: unattributed). */
   fetchCosts(window: Window, projectIds?: readonly string[]): Promise<Map<string | null, number>>;
+  /**
+   * Cost over `window` (whole UTC days, holding `costWindow`), every line item: the code interpreter
+   * cost per project over `costWindow` and the daily spend per project over `window`.
+   */
+  fetchCostsAndSpend(
+    window: Window,
+    costWindow: Window,
+    projectIds?: readonly string[],
+  ): Promise<CostsAndSpend>;
+  /** The hard monthly spend limit of the organization (null) or a project; 404 and 0 read as no limit. */
+  fetchSpendLimit(projectId: string | null): Promise<SpendLimit>;
 }
 
 /**
@@ -106,6 +119,9 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
     },
 
     fetchCosts: (window, projectIds) => fetchCodeInterpreterCosts(http, window, projectIds),
+    fetchCostsAndSpend: (window, costWindow, projectIds) =>
+      fetchCostsAndSpend(http, window, costWindow, projectIds),
+    fetchSpendLimit: (projectId) => fetchSpendLimit(http, projectId),
 
     async listProjectNames() {
       const names = new Map<string, string>();

@@ -19,5 +19,15 @@ export interface Channel<Payload = unknown> {
   send(payload: Payload): Promise<string>;
 }
 
+/** By when a chat or webhook channel posts. */
+export interface PostTarget {
+  /** Epoch ms by which the post, its retries and their waits are over. @default 20 s from the post */
+  readonly deadline?: number;
+}
+
 /** How many projects a chat message lists before pointing to the email. */
 export const CHAT_TOP_PROJECTS = 10;
+/** How many unusual projects a chat message lists before saying how many more there are. */
+export const CHAT_TOP_UNUSUAL = 10;
+/** The longest name (or id) a chat message shows, in characters; the email shows it whole. */
+export const CHAT_NAME_MAX = 80;

@@ -1,3 +1,4 @@
+import { SumOverflowError } from '../errors';
 import { BUCKET_SECONDS, type BucketWidth, type PlannedSegment, type Segment } from './plan';
 import { MalformedPageError, type UsageBucket } from './usage-page';
 
@@ -95,9 +96,19 @@ export class UsageTally {
   }
 }
 
-export function sumTotals(totals: ProjectTotals): number {
+/**
+ * Sessions over every project, unattributed included. Throws a SumOverflowError naming `field`
+ * past Number.MAX_SAFE_INTEGER, where a sum of counts is no longer exact (or is Infinity).
+ */
+export function sumTotals(totals: ProjectTotals, field = 'total_sessions'): number {
   let sum = 0;
   for (const count of totals.values()) sum += count;
+  if (!(sum <= Number.MAX_SAFE_INTEGER)) {
+    throw new SumOverflowError(
+      field,
+      `the projects' sessions sum past ${Number.MAX_SAFE_INTEGER}, beyond which a count is not exact`,
+    );
+  }
   return sum;
 }
 

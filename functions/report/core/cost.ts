@@ -63,9 +63,12 @@ export interface CostPage {
  * A Costs API page, checked: `amount.value` arrives as a number or a numeric string (both taken),
  * anything else fails naming the field; amounts in another currency than USD fail too. Every line
  * is checked; only code interpreter lines are kept (a year of pages is 100,000 lines, most of them
- * models).
+ * models), unless `keepLine` keeps others (a runway's few weeks need every line's amount).
  */
-export function parseCostPage(body: unknown): CostPage {
+export function parseCostPage(
+  body: unknown,
+  keepLine: (lineItem: string | null) => boolean = isCodeInterpreterLine,
+): CostPage {
   const page = body as { data?: unknown; has_more?: unknown; next_page?: unknown };
   if (!page || typeof page !== 'object' || !Array.isArray(page.data)) {
     throw new MalformedPageError('the page has no data array');
@@ -80,7 +83,7 @@ export function parseCostPage(body: unknown): CostPage {
     if (!Array.isArray(rows)) throw new MalformedPageError(`${where}.results is not an array`);
     const results: CostResult[] = [];
     rows.forEach((row, j) => {
-      const result = parseCostResult(row, i, j);
+      const result = parseCostResult(row, i, j, keepLine);
       if (result) results.push(result);
     });
     return { start_time: bucket.start_time as number, end_time: bucket.end_time as number, results };
@@ -92,8 +95,13 @@ export function parseCostPage(body: unknown): CostPage {
   };
 }
 
-/** Row `j` of bucket `i`, checked; undefined for a line that is not code interpreter's. */
-function parseCostResult(raw: unknown, i: number, j: number): CostResult | undefined {
+/** Row `j` of bucket `i`, checked; undefined for a line `keepLine` does not keep. */
+function parseCostResult(
+  raw: unknown,
+  i: number,
+  j: number,
+  keepLine: (lineItem: string | null) => boolean,
+): CostResult | undefined {
   // Named only in an error: a year of pages holds 100,000 rows.
   const where = () => `data[${i}].results[${j}]`;
   const row = (raw ?? {}) as {
@@ -123,7 +131,7 @@ function parseCostResult(raw: unknown, i: number, j: number): CostResult | undef
     throw new MalformedPageError(`${where()}.project_id is not a string`);
   }
   const line = typeof row.line_item === 'string' ? row.line_item : null;
-  if (!isCodeInterpreterLine(line)) return undefined;
+  if (!keepLine(line)) return undefined;
   return {
     project_id: project ?? null,
     line_item: line,
@@ -132,12 +140,16 @@ function parseCostResult(raw: unknown, i: number, j: number): CostResult | undef
 }
 
 /**
- * Code interpreter cost per project over the cost window, summed as pages arrive. A bucket that
- * arrives again identical is dropped; different, or outside the window, or not one UTC day, fails.
+ * Code interpreter cost per project over the cost window, summed as pages arrive. A day's rows may
+ * continue on the next page (a large organization has more projects × line items than a page
+ * holds), so rows merge as usage rows do: keyed by UTC day, project and line item, a row seen before
+ * with the same amount is dropped, with another amount fails, and a new row adds. A bucket outside
+ * the window or not one UTC day fails, and so does a sum past what a number holds.
  */
 export class CostTally {
   private readonly costs = new Map<string | null, number>();
-  private readonly seen = new Map<number, string>();
+  /** Amounts counted so far, by bucket start, then `[project, line item]` as JSON: the guard against repeats. */
+  private readonly seen = new Map<number, Map<string, number>>();
 
   constructor(private readonly window: Window) {}
 
@@ -150,17 +162,26 @@ export class CostTally {
       if (bucket.start_time < this.window.start || bucket.end_time > this.window.end) {
         throw new MalformedPageError(`the cost bucket ${day} is outside the requested days`);
       }
-      // Only the lines counted decide whether a repeated bucket is the same.
-      const counted = bucket.results.filter((row) => isCodeInterpreterLine(row.line_item));
-      const fingerprint = counted.map((row) => `${row.project_id}\t${row.value}`).join('\n');
-      const before = this.seen.get(bucket.start_time);
-      if (before !== undefined) {
-        if (before === fingerprint) continue;
-        throw new MalformedPageError(`the cost bucket ${day} arrived twice with different amounts`);
-      }
-      this.seen.set(bucket.start_time, fingerprint);
-      for (const row of counted) {
-        this.costs.set(row.project_id, (this.costs.get(row.project_id) ?? 0) + row.value);
+      const rows = this.seen.get(bucket.start_time) ?? new Map<string, number>();
+      this.seen.set(bucket.start_time, rows);
+      for (const row of bucket.results) {
+        if (!isCodeInterpreterLine(row.line_item)) continue;
+        const key = JSON.stringify([row.project_id, row.line_item]);
+        const before = rows.get(key);
+        if (before !== undefined) {
+          if (before === row.value) continue;
+          throw new MalformedPageError(
+            `the cost bucket ${day} repeats project ${row.project_id ?? 'unattributed'}, line item ${JSON.stringify(row.line_item)}, with $${row.value} after $${before}`,
+          );
+        }
+        rows.set(key, row.value);
+        const sum = (this.costs.get(row.project_id) ?? 0) + row.value;
+        if (!Number.isFinite(sum)) {
+          throw new MalformedPageError(
+            `the cost of project ${row.project_id ?? 'unattributed'} is past what a number holds after the cost bucket ${day}`,
+          );
+        }
+        this.costs.set(row.project_id, sum);
       }
     }
   }
@@ -176,8 +197,18 @@ export function roundUsd(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
-/** `$1,234.57`; amounts under a cent show as `<$0.01`. */
+const USD_AMOUNT = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/**
+ * `$1,234.57`, or `−$1.50` for a credit (U+2212 before the dollar sign). Amounts under a cent show
+ * as `<$0.01`, credits under a cent as `−<$0.01`: money did move, so never `$0.00`; zero (and the
+ * `-0` that rounding a tiny credit gives) is `$0.00`. Throws a RangeError for Infinity or NaN:
+ * the sums refuse those first (SumOverflowError), so reaching here is a bug, never `$∞`.
+ */
 export function formatUsd(value: number): string {
-  if (value > 0 && value < 0.005) return '<$0.01';
-  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  if (!Number.isFinite(value)) throw new RangeError(`${value} is not an amount of dollars`);
+  const sign = value < 0 ? '−' : '';
+  const size = Math.abs(value);
+  if (size > 0 && size < 0.005) return `${sign}<$0.01`;
+  return `${sign}$${USD_AMOUNT.format(size)}`;
 }

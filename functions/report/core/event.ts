@@ -1,10 +1,11 @@
 import { domainToASCII } from 'node:url';
 import { InputError } from '../errors';
 import {
-  isValidTimeZone,
+  canonicalTimeZone,
   parseLocalDate,
+  placeOfTimeZoneAlias,
+  resolveLocalTime,
   startOfLocalDay,
-  startOfLocalTime,
   type Window,
 } from './local-time';
 import { DIGEST_KINDS, type DigestKind, digestPeriod } from './windows';
@@ -219,11 +220,22 @@ export function isEmailAddress(text: string): boolean {
   return text.length <= 254 && EMAIL_PATTERN.test(text);
 }
 
+/**
+ * A time zone by the one rule of `canonicalTimeZone`: returned as its IANA name (`europe/berlin`
+ * is `Europe/Berlin`); offsets, abbreviations (EST) and country aliases (US/Eastern) are refused.
+ */
 export function parseTimeZone(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !isValidTimeZone(value)) {
-    throw new InputError(field, `${JSON.stringify(value)} is not an IANA time zone (e.g. Europe/Berlin)`);
-  }
-  return value;
+  const zone = typeof value === 'string' ? canonicalTimeZone(value) : undefined;
+  if (zone !== undefined) return zone;
+  const place = typeof value === 'string' ? placeOfTimeZoneAlias(value) : undefined;
+  const why =
+    typeof value === 'string' && /^[+-]|^Etc\/GMT[+-]|^[A-Z]{3,4}(\d[A-Z]{3})?$/i.test(value.trim())
+      ? ': offsets and abbreviations (+02:00, EST, CET) name no place; give the zone of the place'
+      : '';
+  throw new InputError(
+    field,
+    `${JSON.stringify(value)} is not an IANA time zone (e.g. Europe/Berlin)${place ? `; did you mean ${place}?` : why}`,
+  );
 }
 
 export function parseProjectIds(value: unknown, field = 'project_ids'): string[] {
@@ -258,9 +270,16 @@ function parseRange(fields: Record<string, unknown>, timeZone: string, now: numb
   return { start, end };
 }
 
+const LOCAL_DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
+const DATE_TIME_WITH_OFFSET =
+  /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):?(\d{2}))$/i;
+
 /**
  * Unix seconds, an ISO date (local midnight in `timeZone`), an ISO date-time with an offset, or
- * one without (read as local time in `timeZone`).
+ * one without (read as local time in `timeZone`). A date or time that does not exist (2026-02-30,
+ * 24:00, an offset of +24:00) is refused with or without an offset. A local time that happens
+ * twice, when clocks go back, is its earlier instant (Temporal's `compatible`, RFC 5545); one that
+ * never happens, when clocks go forward, is refused naming the field and the change.
  */
 export function parseInstant(value: unknown, field: string, timeZone: string): number {
   if (typeof value === 'number') {
@@ -273,20 +292,39 @@ export function parseInstant(value: unknown, field: string, timeZone: string): n
   }
   const text = value.trim();
   if (/^\d+$/.test(text)) return parseInstant(Number(text), field, timeZone);
-  if (parseLocalDate(text)) return startOfLocalDay(text, timeZone);
-  const localMatch = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
-  if (localMatch) {
-    const [, date, hh, mm, ss] = localMatch as unknown as [string, string, string, string, string?];
-    if (!parseLocalDate(date) || Number(hh) > 23 || Number(mm) > 59 || Number(ss ?? 0) > 59) {
-      throw new InputError(field, `${JSON.stringify(value)} is not a valid date-time`);
-    }
-    return startOfLocalTime(date, Number(hh), Number(mm), Number(ss ?? 0), timeZone);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    if (!parseLocalDate(text)) throw new InputError(field, `${JSON.stringify(value)} is not a valid date`);
+    return startOfLocalDay(text, timeZone);
   }
-  const isoWithOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
-  const ms = isoWithOffset.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms))
-    throw new InputError(field, `${JSON.stringify(value)} is not an ISO-8601 date or date-time`);
-  return Math.floor(ms / 1000);
+  const invalid = () => new InputError(field, `${JSON.stringify(value)} is not a valid date-time`);
+  const local = LOCAL_DATE_TIME.exec(text);
+  const withOffset = local ? null : DATE_TIME_WITH_OFFSET.exec(text);
+  const parts = local ?? withOffset;
+  if (!parts) throw new InputError(field, `${JSON.stringify(value)} is not an ISO-8601 date or date-time`);
+  const [, date, hh, mm, ss, offsetHours, offsetMinutes] = parts as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string?,
+    string?,
+    string?,
+  ];
+  const [hours, minutes, seconds] = [Number(hh), Number(mm), Number(ss ?? 0)];
+  if (!parseLocalDate(date) || hours > 23 || minutes > 59 || seconds > 59) throw invalid();
+  if (withOffset) {
+    // Date.parse would roll 2026-02-30 over to March 2: every part is checked above and here.
+    if (Number(offsetHours ?? 0) > 23 || Number(offsetMinutes ?? 0) > 59) throw invalid();
+    return Math.floor(Date.parse(text) / 1000);
+  }
+  const resolved = resolveLocalTime(date, hours, minutes, seconds, timeZone);
+  if (resolved.kind === 'skipped') {
+    throw new InputError(
+      field,
+      `${JSON.stringify(value)} does not exist in ${timeZone} (clocks go from ${resolved.clocksFrom} to ${resolved.clocksTo} for daylight saving time); give a time from ${resolved.clocksTo} or one with an offset`,
+    );
+  }
+  return resolved.epochSeconds;
 }
 
 function parseOptionalBoolean(value: unknown, field: string): boolean {

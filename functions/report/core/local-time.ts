@@ -1,4 +1,4 @@
-import { TZDate } from '@date-fns/tz';
+import { TZDate, tzOffset } from '@date-fns/tz';
 
 /** A half-open interval `[start, end)` in Unix seconds. */
 export interface Window {
@@ -11,14 +11,69 @@ export type LocalDate = string;
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** True when `name` is an IANA zone this runtime knows. */
-export function isValidTimeZone(name: string): boolean {
+/** IANA's geographic areas: a zone named after a place is `Area/Location` (tzdata's region files). */
+const GEOGRAPHIC_AREAS = new Set([
+  'africa',
+  'america',
+  'antarctica',
+  'arctic',
+  'asia',
+  'atlantic',
+  'australia',
+  'europe',
+  'indian',
+  'pacific',
+]);
+
+/**
+ * The one rule for a time zone, wherever one is given (settings, construct props, the function's
+ * REPORT_TIMEZONE, an event's `timezone`, the CLI): the zone's IANA name in IANA's case, or
+ * undefined when it is not a zone we take.
+ *
+ * Taken: `UTC` (and what the runtime reads as UTC: `utc`, `Etc/UTC`, `GMT`), and the geographic
+ * zones `Area/Location` the runtime knows (Europe/Berlin, America/Argentina/Buenos_Aires), in any
+ * case: `europe/berlin` is `Europe/Berlin`. Refused: UTC offsets (`+02:00`, `Etc/GMT-2`), the
+ * legacy abbreviation and rule zones (`EST`, `MST`, `HST`, `CET`, `EST5EDT`) and the country
+ * aliases (`US/Eastern`): they name no place, and EST, MST and HST never follow the daylight saving
+ * time of the places that say "EST". An alias of a place (`Asia/Calcutta`) is kept as written.
+ *
+ * Not `Intl.supportedValuesOf('timeZone')`: that lists CLDR's ids, which omit `UTC` and keep old
+ * names (`Asia/Calcutta`, not `Asia/Kolkata`), and the runtime's resolved name is CLDR's too.
+ */
+export function canonicalTimeZone(name: string): string | undefined {
+  const resolved = resolvedTimeZone(name);
+  if (resolved === undefined) return undefined;
+  if (resolved === 'UTC') return 'UTC';
+  const typed = name.trim();
+  const [area] = typed.split('/');
+  if (!typed.includes('/') || !GEOGRAPHIC_AREAS.has((area as string).toLowerCase())) return undefined;
+  if (resolved.toLowerCase() === typed.toLowerCase()) return resolved;
+  // An alias CLDR resolves to another id (Asia/Kolkata -> Asia/Calcutta): IANA's case is its words'.
+  return typed.split('/').every((part) => /^[A-Z]/.test(part) && /[a-z]/.test(part))
+    ? typed
+    : typed.replace(/[A-Za-z]+/g, (word) => word[0]?.toUpperCase() + word.slice(1).toLowerCase());
+}
+
+/** The place a zone that names none stands for, when it is an alias of one (`US/Eastern`). */
+export function placeOfTimeZoneAlias(name: string): string | undefined {
+  const resolved = resolvedTimeZone(name);
+  if (!name.includes('/') || resolved === undefined || canonicalTimeZone(name) !== undefined)
+    return undefined;
+  return canonicalTimeZone(resolved);
+}
+
+/** The runtime's own id of a zone (CLDR's), or undefined when it knows no such zone. */
+function resolvedTimeZone(name: string): string | undefined {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
+    return new Intl.DateTimeFormat('en-US', { timeZone: name.trim() }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** True when `name` is a zone `canonicalTimeZone` takes. */
+export function isValidTimeZone(name: string): boolean {
+  return canonicalTimeZone(name) !== undefined;
 }
 
 /** Parses `YYYY-MM-DD` strictly (rejects 2026-02-30); undefined when it is not a real date. */
@@ -43,18 +98,69 @@ export function startOfLocalDay(date: LocalDate, timeZone: string): number {
   return new TZDate(parsed.year, parsed.month - 1, parsed.day, timeZone).getTime() / 1000;
 }
 
-/** A wall-clock time on `date` in `timeZone`; a time inside a DST gap moves forward past it. */
-export function startOfLocalTime(
+/**
+ * What a wall-clock time on a date is in a zone: one instant (`exact`), two when clocks go back
+ * (`repeated`: the earlier is given), or none when clocks go forward over it (`skipped`, with the
+ * wall-clock times the clocks jump between).
+ */
+export type LocalTimeResolution =
+  | { readonly kind: 'exact' | 'repeated'; readonly epochSeconds: number }
+  | { readonly kind: 'skipped'; readonly clocksFrom: string; readonly clocksTo: string };
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Resolves a wall-clock time the way Temporal's `compatible` disambiguation and RFC 5545 do for
+ * a repeated time, the earlier instant (02:30 on 2026-10-25 in Europe/Berlin is 00:30Z, not
+ * 01:30Z), in every zone; a skipped time is reported, not moved (the caller decides). The
+ * candidates are the wall-clock time at the zone's offsets a day before and a day after, kept
+ * where the zone agrees with them: Temporal's own method (GetPossibleEpochNanoseconds).
+ */
+export function resolveLocalTime(
   date: LocalDate,
   hours: number,
   minutes: number,
   seconds: number,
   timeZone: string,
-): number {
+): LocalTimeResolution {
   const parsed = parseLocalDate(date);
   if (!parsed) throw new RangeError(`not a date: ${date}`);
-  const local = new TZDate(parsed.year, parsed.month - 1, parsed.day, hours, minutes, seconds, timeZone);
-  return local.getTime() / 1000;
+  const wall = Date.UTC(parsed.year, parsed.month - 1, parsed.day, hours, minutes, seconds);
+  const before = tzOffset(timeZone, new Date(wall - DAY_MS));
+  const after = tzOffset(timeZone, new Date(wall + DAY_MS));
+  const instants = [...new Set([wall - before * MINUTE_MS, wall - after * MINUTE_MS])]
+    .filter((instant) => instant + tzOffset(timeZone, new Date(instant)) * MINUTE_MS === wall)
+    .sort((a, b) => a - b);
+  const [earliest] = instants;
+  if (earliest !== undefined) {
+    return { kind: instants.length > 1 ? 'repeated' : 'exact', epochSeconds: earliest / 1000 };
+  }
+  // Skipped: find the change, the first instant of the day around it at the later offset.
+  let [low, high] = [wall - DAY_MS, wall + DAY_MS];
+  while (high - low > MINUTE_MS) {
+    const middle = low + Math.floor((high - low) / 2 / MINUTE_MS) * MINUTE_MS;
+    if (tzOffset(timeZone, new Date(middle)) === after) high = middle;
+    else low = middle;
+  }
+  const clock = (instant: number) => new Date(instant).toISOString().slice(11, 16);
+  return {
+    kind: 'skipped',
+    clocksFrom: clock(high + before * MINUTE_MS),
+    clocksTo: clock(high + after * MINUTE_MS),
+  };
+}
+
+/** A wall-clock time on `date` in `timeZone` (the earlier instant if it happens twice), or undefined in a DST gap. */
+export function instantOfLocalTime(
+  date: LocalDate,
+  hours: number,
+  minutes: number,
+  seconds: number,
+  timeZone: string,
+): number | undefined {
+  const resolved = resolveLocalTime(date, hours, minutes, seconds, timeZone);
+  return resolved.kind === 'skipped' ? undefined : resolved.epochSeconds;
 }
 
 /** The local calendar date of an instant in `timeZone`. */
@@ -98,9 +204,7 @@ export function firstDateWithoutHour(
 ): LocalDate | undefined {
   for (let i = 0; i < days; i++) {
     const date = addDays(from, i);
-    const instant = new TZDate(startOfLocalTime(date, hour, 0, 0, timeZone) * 1000, timeZone);
-    // A time inside a gap comes back moved forward, to another hour.
-    if (instant.getHours() !== hour || instant.getMinutes() !== 0) return date;
+    if (instantOfLocalTime(date, hour, 0, 0, timeZone) === undefined) return date;
   }
   return undefined;
 }

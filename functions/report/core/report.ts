@@ -1,6 +1,8 @@
+import { SumOverflowError } from '../errors';
 import { type ProjectTotals, sumTotals } from './aggregate';
 import { roundUsd } from './cost';
 import type { Window } from './local-time';
+import type { LimitEntry } from './runway';
 import type { UnusualProject } from './unusual';
 
 export interface ProjectRow {
@@ -9,6 +11,23 @@ export interface ProjectRow {
   readonly num_sessions: number;
   /** Code interpreter cost (USD) over the cost window; 0 without any; null when cost is unavailable. */
   readonly cost_usd?: number | null;
+  /** The project's OpenAI spend (all line items) this month through the cost day; null when unknown. */
+  readonly month_to_date_cost_usd?: number | null;
+}
+
+/** The month's spend through the cost day C and where it is heading (core/runway.ts defines each figure). */
+export interface MonthToDate {
+  /** The 1st of C's month, 00:00 UTC. */
+  readonly start_time: number;
+  /** The end of C, 00:00 UTC the next day. */
+  readonly end_time: number;
+  /** All line items. */
+  readonly cost_usd: number;
+  readonly code_interpreter_cost_usd: number;
+  /** Spend over C-6..C divided by 7. */
+  readonly pace_usd_per_day: number;
+  /** Month to date + pace × the days of the month after C. */
+  readonly forecast_usd: number;
 }
 
 export interface ProjectTrend {
@@ -34,6 +53,10 @@ export interface ReportResult {
   readonly projects: readonly ProjectRow[];
   /** Daily reports only: what needs a look, biggest first (empty when nothing does). */
   readonly unusual?: readonly UnusualProject[];
+  /** Scheduled digests: the month's spend through the cost day; null when it could not be read. */
+  readonly month_to_date?: MonthToDate | null;
+  /** Scheduled digests: every known hard limit and budget, worst status first. */
+  readonly limits?: readonly LimitEntry[];
 }
 
 /** Context for a digest: the period compared with and, for a daily one, the mean of the 7 days before. */
@@ -63,7 +86,15 @@ export function buildReport(input: {
 }): ReportResult {
   const costs = input.costs?.perProject ?? null;
   const ids = new Set<string | null>([...input.totals].filter(([, n]) => n > 0).map(([id]) => id));
-  for (const [id, usd] of costs ?? []) if (usd !== 0) ids.add(id);
+  for (const [id, usd] of costs ?? []) {
+    if (!Number.isFinite(usd)) {
+      throw new SumOverflowError(
+        `cost_usd of project ${id ?? 'unattributed'}`,
+        `${usd} is not a finite amount`,
+      );
+    }
+    if (usd !== 0) ids.add(id);
+  }
   const projects = [...ids]
     .map((project_id): ProjectRow => {
       // Stryker disable next-line ConditionalExpression: names has no null key, so both branches give undefined
@@ -81,7 +112,7 @@ export function buildReport(input: {
         (b.cost_usd ?? 0) - (a.cost_usd ?? 0) ||
         compareIds(a.project_id, b.project_id),
     );
-  const total = costs ? roundUsd([...costs.values()].reduce((sum, usd) => sum + usd, 0)) : null;
+  const total = costs ? totalCost(costs) : null;
   return {
     kind: input.kind,
     start_time: input.window.start,
@@ -93,6 +124,22 @@ export function buildReport(input: {
       : {}),
     projects,
   };
+}
+
+/** The largest cost a report sums: rounding to a millionth multiplies by 1e6, which must stay finite. */
+const MAX_COST_USD = Number.MAX_VALUE / 1e6;
+
+/** The report's cost: every project's, summed; two huge amounts that sum to Infinity fail, never `$∞`. */
+function totalCost(costs: ReadonlyMap<string | null, number>): number {
+  let sum = 0;
+  for (const usd of costs.values()) sum += usd;
+  if (!(Math.abs(sum) <= MAX_COST_USD)) {
+    throw new SumOverflowError(
+      'total_cost_usd',
+      `the projects' costs sum past ±${MAX_COST_USD.toPrecision(2)} USD, more than a number holds to the millionth of a dollar`,
+    );
+  }
+  return roundUsd(sum);
 }
 
 /**
@@ -110,8 +157,10 @@ export function buildTrend(
   if (!compared) return undefined;
   const mean = (value: number) => (daily ? { seven_day_mean_sessions: round1(value) } : {});
   return {
-    compared_sessions: sumTotals(compared),
-    ...mean(history.reduce((sum, day) => sum + sumTotals(day), 0) / history.length),
+    compared_sessions: sumTotals(compared, 'compared_sessions'),
+    ...mean(
+      history.reduce((sum, day) => sum + sumTotals(day, 'seven_day_mean_sessions'), 0) / history.length,
+    ),
     projects: projects.map((row) => ({
       project_id: row.project_id,
       compared_sessions: compared.get(row.project_id) ?? 0,

@@ -1,0 +1,131 @@
+import type { UsageApi } from './adapters/usage-api';
+import type { ReportRequest } from './core/event';
+import type { Window } from './core/local-time';
+import {
+  costDayOf,
+  projectsSpendingThisMonth,
+  type RouteBudget,
+  type RunwayInputs,
+} from './core/report-runway';
+import { runwaySpendWindow } from './core/runway';
+import type { SpendLimit } from './core/spend-limit';
+import { AuthError, errorSummary } from './errors';
+import type { ReportLogger } from './logger';
+import { limitFailureReason, type ProjectSpendLimits, readSpendLimits } from './project-spend-limits';
+
+/** What a scheduled digest's month to date and limits are measured against, beside what OpenAI says. */
+export interface RunwaySettings {
+  /** Budgets of your own, in USD. */
+  readonly budgets?: RunwayInputs['budgets'];
+  /** The fraction of a limit at which the forecast warns (default 0.8). */
+  readonly warnAt?: number;
+  /** Routes, each with its projects and, when set, its own monthly budget. */
+  readonly routes?: readonly RouteBudget[];
+  /** Where the projects' hard limits come from. @default read on every run */
+  readonly spendLimits?: ProjectSpendLimits;
+}
+
+/** The runway of a report, once fetched, and what of it is missing. */
+export interface FetchedRunway {
+  readonly inputs: RunwayInputs;
+  /** One sentence: which spend limits could not be read and why. */
+  readonly limitsUnavailable?: string;
+  /** One sentence: why month to date is missing. */
+  readonly monthToDateUnavailable?: string;
+}
+
+/** The report's code interpreter cost and, for a scheduled digest, its runway, both started at once. */
+export interface CostAndRunway {
+  /** Code interpreter cost per project over the cost window; null when the Costs API could not say. */
+  readonly costs: Promise<Map<string | null, number> | null>;
+  /** Why cost is unavailable, once `costs` has settled to null. */
+  costUnavailable(): string | undefined;
+  /** The runway; undefined for a range report. Never rejects. */
+  readonly runway: Promise<FetchedRunway | undefined>;
+}
+
+/**
+ * Starts the cost of a report. A range report fetches code interpreter cost over its cost window as
+ * it always has. A scheduled digest (daily, weekly, monthly) fetches every line item over the union
+ * of its cost window and the runway's days (runwaySpendWindow of its cost day C) in the same
+ * queries, so cost and runway are one family of requests in the first wave, beside the
+ * organization's hard limit; the projects' hard limits follow as the costs arrive (or come from the
+ * cache). Nothing here fails the report: what is missing is said in a note.
+ */
+export function startCostAndRunway(
+  request: ReportRequest,
+  costWindow: Window,
+  usageApi: UsageApi,
+  logger: ReportLogger,
+  settings: RunwaySettings = {},
+): CostAndRunway {
+  let costUnavailable: string | undefined;
+  const failed = (error: unknown) => {
+    costUnavailable = errorSummary(error).message;
+    logger.warn('cost unavailable; the report shows sessions only', { error: errorSummary(error) });
+    return null;
+  };
+  if (request.kind === 'range') {
+    return {
+      costs: usageApi.fetchCosts(costWindow, request.projectIds).catch(failed),
+      costUnavailable: () => costUnavailable,
+      runway: Promise.resolve(undefined),
+    };
+  }
+  const runwayDays = runwaySpendWindow(costDayOf(costWindow));
+  const window = {
+    start: Math.min(costWindow.start, runwayDays.start),
+    end: Math.max(costWindow.end, runwayDays.end),
+  };
+  const fetched = usageApi.fetchCostsAndSpend(window, costWindow, request.projectIds).catch(failed);
+  const organization = usageApi.fetchSpendLimit(null).then(
+    (limit): { limit: SpendLimit } | { error: unknown } => ({ limit }),
+    (error: unknown) => ({ error }),
+  );
+  const spendLimits =
+    settings.spendLimits ?? readSpendLimits((projectId) => usageApi.fetchSpendLimit(projectId));
+  const runway = (async (): Promise<FetchedRunway> => {
+    const spend = (await fetched)?.spend ?? null;
+    const org = await organization;
+    const orgError = 'error' in org ? org.error : undefined;
+    // A key that may not read the organization's limit may not read a project's either: no
+    // thousand requests to learn that.
+    const projects =
+      spend && !(orgError instanceof AuthError)
+        ? await spendLimits.limitsFor(projectsSpendingThisMonth(spend, costWindow))
+        : { limits: new Map<string, SpendLimit>() };
+    const notes: string[] = [];
+    if (orgError !== undefined) {
+      notes.push(
+        orgError instanceof AuthError
+          ? `spend limits unavailable: ${limitFailureReason(orgError)}`
+          : `the organization's spend limit is unavailable: ${limitFailureReason(orgError, false)}`,
+      );
+      logger.warn('spend limit unavailable', { scope: 'organization', error: errorSummary(orgError) });
+    }
+    if ('unavailable' in projects && projects.unavailable) {
+      notes.push(projects.unavailable);
+      logger.warn('spend limits unavailable', { scope: 'project', reason: projects.unavailable });
+    }
+    return {
+      inputs: {
+        costWindow,
+        spend,
+        ...('limit' in org ? { organizationLimit: org.limit } : {}),
+        projectLimits: projects.limits,
+        ...(settings.budgets ? { budgets: settings.budgets } : {}),
+        ...(settings.warnAt === undefined ? {} : { warnAt: settings.warnAt }),
+        ...(settings.routes ? { routes: settings.routes } : {}),
+      },
+      ...(notes.length ? { limitsUnavailable: notes.join('; ') } : {}),
+      ...(spend
+        ? {}
+        : { monthToDateUnavailable: `month to date unavailable: ${costUnavailable ?? 'no cost'}` }),
+    };
+  })();
+  return {
+    costs: fetched.then((both) => both?.codeInterpreter ?? null),
+    costUnavailable: () => costUnavailable,
+    runway,
+  };
+}
