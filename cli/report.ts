@@ -147,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
       if (process.stderr.isTTY && total > 2)
         process.stderr.write(`\rfetching usage: ${done}/${total} requests${done === total ? '\n' : ''}`);
     };
-    const { result, trend, costUnavailable } = await computeReport(
+    const { result, trend, costUnavailable, limitsUnavailable, monthToDateUnavailable } = await computeReport(
       request,
       usageApi,
       stderrLogger,
@@ -159,6 +159,8 @@ async function main(argv: string[]): Promise<number> {
     if (unknown.length) return usageError(`--project: no project ${unknown.join(', ')} in this organization`);
     const notes = {
       ...(costUnavailable ? { costUnavailable } : {}),
+      ...(limitsUnavailable ? { limitsUnavailable } : {}),
+      ...(monthToDateUnavailable ? { monthToDateUnavailable } : {}),
       ...(thresholds.alertCostUsd === undefined ? {} : { alertCostUsd: thresholds.alertCostUsd }),
     };
     const digest = renderDigest(result, request.timeZone, trend, notes);

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   console.log('usage-digest demo: the daily report for yesterday, against built-in sample data\n');
   console.log(formatTable(result, request.timeZone, trend, notes));
   console.log(
-    `${sample.requests} requests to the sample API (${sample.usageRequests} for usage, the rest for cost and project names, all at once), ${Math.round(sample.elapsedMs)} ms`,
+    `${sample.requests} requests to the sample API (${sample.usageRequests} for usage, ${sample.spendLimitRequests} for spend limits, the rest for cost and project names), ${Math.round(sample.elapsedMs)} ms`,
   );
   console.log(`Email subject: ${digest.subject}`);
   console.log(`Wrote ${OUT_DIR}/report.html, ${OUT_DIR}/report.txt and ${OUT_DIR}/report.csv`);

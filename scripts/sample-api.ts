@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { FakeUsageApi } from '../dev/fake-usage-api';
-import { SAMPLE_ADMIN_KEY, SAMPLE_API_PORT, sampleUsageLog, tryCommand } from './sample-report';
+import { SAMPLE_ADMIN_KEY, SAMPLE_API_PORT, sampleLimits, sampleUsageLog, tryCommand } from './sample-report';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { port: { type: 'string', default: String(SAMPLE_API_PORT) } } });
@@ -16,10 +16,14 @@ async function main(): Promise<void> {
   }
   // The sample's unusual day is the one the CLI reports by default: yesterday in REPORT_TIMEZONE or UTC.
   const timeZone = process.env.REPORT_TIMEZONE || 'UTC';
+  const now = Math.floor(Date.now() / 1000);
+  const log = sampleUsageLog(now, timeZone);
   const api = new FakeUsageApi({
-    log: sampleUsageLog(Math.floor(Date.now() / 1000), timeZone),
+    log,
     adminKey: SAMPLE_ADMIN_KEY,
     latencyMs: 40,
+    // The same hard limits as `npm start` (one project blocked, one at risk); budgets are settings.
+    spendLimits: sampleLimits(log, now, timeZone).spendLimits,
   });
   let baseUrl: string;
   try {
@@ -32,7 +36,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(
     [
-      `Sample usage API (a dozen projects, 90 days, no real data) at ${baseUrl}`,
+      `Sample usage API (a dozen projects, 90 days, hard limits, no real data) at ${baseUrl}`,
       'In another terminal, try:',
       '',
       `  ${tryCommand(baseUrl)}`,

@@ -11,7 +11,12 @@ import { runwaySpendWindow } from './core/runway';
 import type { SpendLimit } from './core/spend-limit';
 import { AuthError, errorSummary } from './errors';
 import type { ReportLogger } from './logger';
-import { limitFailureReason, type ProjectSpendLimits, readSpendLimits } from './project-spend-limits';
+import {
+  limitFailureReason,
+  type ProjectLimits,
+  type ProjectSpendLimits,
+  readSpendLimits,
+} from './project-spend-limits';
 
 /** What a scheduled digest's month to date and limits are measured against, beside what OpenAI says. */
 export interface RunwaySettings {
@@ -46,11 +51,11 @@ export interface CostAndRunway {
 
 /**
  * Starts the cost of a report. A range report fetches code interpreter cost over its cost window as
- * it always has. A scheduled digest (daily, weekly, monthly) fetches every line item over the union
- * of its cost window and the runway's days (runwaySpendWindow of its cost day C) in the same
- * queries, so cost and runway are one family of requests in the first wave, beside the
- * organization's hard limit; the projects' hard limits follow as the costs arrive (or come from the
- * cache). Nothing here fails the report: what is missing is said in a note.
+ * it always has. A scheduled digest (daily, weekly, monthly) fetches the same, and beside it the
+ * runway's days (runwaySpendWindow of its cost day C): each project's total and code interpreter's
+ * part, the organization's and each route's (see fetchCostsAndSpend), all in the first wave with
+ * the organization's hard limit; the projects' hard limits follow as the costs arrive (or come from
+ * the cache). Nothing here fails the report: what is missing is said in a note.
  */
 export function startCostAndRunway(
   request: ReportRequest,
@@ -72,12 +77,14 @@ export function startCostAndRunway(
       runway: Promise.resolve(undefined),
     };
   }
-  const runwayDays = runwaySpendWindow(costDayOf(costWindow));
-  const window = {
-    start: Math.min(costWindow.start, runwayDays.start),
-    end: Math.max(costWindow.end, runwayDays.end),
-  };
-  const fetched = usageApi.fetchCostsAndSpend(window, costWindow, request.projectIds).catch(failed);
+  const fetched = usageApi
+    .fetchCostsAndSpend({
+      costWindow,
+      runwayWindow: runwaySpendWindow(costDayOf(costWindow)),
+      ...(request.projectIds ? { projectIds: request.projectIds } : {}),
+      ...(settings.routes ? { routes: settings.routes.map((route) => route.projectIds) } : {}),
+    })
+    .catch(failed);
   const organization = usageApi.fetchSpendLimit(null).then(
     (limit): { limit: SpendLimit } | { error: unknown } => ({ limit }),
     (error: unknown) => ({ error }),
@@ -90,7 +97,7 @@ export function startCostAndRunway(
     const orgError = 'error' in org ? org.error : undefined;
     // A key that may not read the organization's limit may not read a project's either: no
     // thousand requests to learn that.
-    const projects =
+    const projects: ProjectLimits =
       spend && !(orgError instanceof AuthError)
         ? await spendLimits.limitsFor(projectsSpendingThisMonth(spend, costWindow))
         : { limits: new Map<string, SpendLimit>() };
@@ -99,11 +106,11 @@ export function startCostAndRunway(
       notes.push(
         orgError instanceof AuthError
           ? `spend limits unavailable: ${limitFailureReason(orgError)}`
-          : `the organization's spend limit is unavailable: ${limitFailureReason(orgError, false)}`,
+          : `the organization's spend limit is unavailable: ${limitFailureReason(orgError)}`,
       );
       logger.warn('spend limit unavailable', { scope: 'organization', error: errorSummary(orgError) });
     }
-    if ('unavailable' in projects && projects.unavailable) {
+    if (projects.unavailable) {
       notes.push(projects.unavailable);
       logger.warn('spend limits unavailable', { scope: 'project', reason: projects.unavailable });
     }

@@ -188,6 +188,43 @@ describe('README: five minutes to read', () => {
     for (const name of variables) expect(reference, name).toContain(`\`${name}\``);
   });
 
+  it("names every field of the result's types in the reference, read from the types themselves", () => {
+    const reference = doc('reference');
+    const fieldsOf = (file: string, type: string) => {
+      const body = new RegExp(`export interface ${type} \\{([\\s\\S]*?)\\n\\}`).exec(read(file))?.[1];
+      return [...(body ?? '').matchAll(/^ {2}readonly (\w+)\??:/gm)].map((m) => m[1] as string);
+    };
+    const fields = [
+      ...fieldsOf('functions/report/core/report.ts', 'ReportResult'),
+      ...fieldsOf('functions/report/core/report.ts', 'ProjectRow'),
+      ...fieldsOf('functions/report/core/report.ts', 'MonthToDate'),
+      ...fieldsOf('functions/report/core/unusual.ts', 'UnusualProject'),
+      ...fieldsOf('functions/report/core/runway.ts', 'LimitEntry'),
+    ];
+    // Enough to know the types were found: ReportResult alone has more than ten.
+    expect(fields.length).toBeGreaterThan(30);
+    // Named as code: in a code span of its own, or in one that spells out a shape (`{ scope, id, … }`).
+    const spans = [...reference.replace(/```[\s\S]*?```/g, '').matchAll(/`([^`]+)`/g)].map(
+      (m) => m[1] as string,
+    );
+    const missing = [...new Set(fields)].filter(
+      (field) => !spans.some((span) => new RegExp(`\\b${field}\\b`).test(span)),
+    );
+    expect(missing).toEqual([]);
+    // The webhook's additions, the subject's prefixes and the runway's definitions, as the issue states them.
+    for (const text of [
+      '`projects_truncated`',
+      '`limits_truncated`',
+      '`⛔ N blocked`',
+      '`⏳ N at risk`',
+      '**pace** = spend over the 7 UTC days C−6..C, divided by 7',
+      "**forecast** = month to date + pace × (UTC days of C's month after C)",
+      'k = ⌈(L − month to date) / pace⌉',
+    ]) {
+      expect(reference).toContain(text);
+    }
+  });
+
   it('links only to files that exist, and to headings that exist', () => {
     const broken: string[] = [];
     for (const file of ['README.md', 'CONTRIBUTING.md', ...DOCS]) {

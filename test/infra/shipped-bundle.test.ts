@@ -164,7 +164,9 @@ describe.runIf(RIC_BUILT)('The shipped bundle', () => {
     expect(bundle).not.toContain('EventStreamCodec');
     // Names kept, so errors and stack frames read as in the source.
     expect(bundle).toMatch(/"InputError"/);
-    expect(Buffer.byteLength(bundle)).toBeLessThan(400 * 1024);
+    // 421 KB on 2026-12-05: the SDK clients and Powertools are ~330 KB of it, our own code ~90 KB
+    // (limits and budgets added ~30 KB). A jump past this cap is a dependency pulled in by mistake.
+    expect(Buffer.byteLength(bundle)).toBeLessThan(440 * 1024);
   });
 
   it('calls only the SES operation its role grants', () => {

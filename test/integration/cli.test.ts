@@ -425,6 +425,13 @@ describe('CLI: usage-digest', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ start_time: start, end_time: start + 86_400 });
   });
 
+  it('says in one line when the spend limits cannot be read, and still prints the report', async () => {
+    harness.usageApi.inject('organizationSpendLimit', { kind: 'status', status: 403 });
+    const run = await report(['--digest', 'daily', '--date', '2026-11-21']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Spend limits unavailable: the admin key may not read them (HTTP 403)\n');
+  });
+
   it('refuses a --date whose period has not ended yet, naming the day it can run', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const run = await report(['--digest', 'daily', '--date', today]);
@@ -551,6 +558,11 @@ describe('CLI: usage-digest', () => {
       expect(tried.code).toBe(0);
       expect(tried.stdout).toMatch(/^Code interpreter sessions .*\(UTC\): [\d,]+$/m);
       expect(tried.stdout).toContain('Agent Evaluations');
+      // The demo's hard limits, served by the sample API: one project blocked, one at risk.
+      expect(tried.stdout).toContain('Limits and budgets: ⛔ 1 blocked · ⏳ 1 at risk');
+      expect(tried.stdout).toContain(
+        'Data Science Sandbox (proj_0002bx): OpenAI is refusing its requests now',
+      );
     } finally {
       // Ctrl-C in a terminal signals the whole foreground group: npm, its shell and the script.
       if (api.exitCode === null && api.signalCode === null) process.kill(-(api.pid as number), 'SIGINT');

@@ -149,7 +149,13 @@ describe('Cost from the Costs API', () => {
     } finally {
       harness.usageApi.configure({ latencyMs: 0 });
     }
-    expect(harness.usageApi.costRequests()).toHaveLength(1);
+    // The day by project and line item; a scheduled digest's runway days by project alone and by line item alone (issue 20).
+    expect(
+      harness.usageApi
+        .costRequests()
+        .map((r) => r.params.getAll('group_by').join('+'))
+        .sort(),
+    ).toEqual(['line_item', 'project_id', 'project_id+line_item']);
     // Without a table every run reads the projects' spend limits once the costs are in (issue 20):
     // the cost itself still rides in the usage's wave.
     const projectLimits = new Set(
@@ -189,8 +195,8 @@ describe('Cost from the Costs API', () => {
     ],
     [{ kind: 'currency', currency: 'eur' } as const, 'amount.currency is "eur", not usd'],
   ])('sends the digest without cost, saying why, when the Costs API fails: %j', async (fault, reason) => {
-    // 500s are retried: fail every attempt.
-    harness.usageApi.inject('costs', ...Array.from({ length: 6 }, () => fault));
+    // 500s are retried: fail every attempt of each of the digest's three cost queries.
+    harness.usageApi.inject('costs', ...Array.from({ length: 18 }, () => fault));
     const result = await runDaily();
     expect(result.total_cost_usd).toBeNull();
     expect(result).not.toHaveProperty('cost_start_time');

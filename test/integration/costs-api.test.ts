@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fetchCodeInterpreterCosts } from '../../functions/report/adapters/costs-api';
+import { fetchCodeInterpreterCosts, fetchCostsAndSpend } from '../../functions/report/adapters/costs-api';
 import { createOpenAiHttp } from '../../functions/report/adapters/openai-http';
 import { AuthError, PaginationError, UsageApiError } from '../../functions/report/errors';
 
@@ -156,4 +156,202 @@ describe('Function: fetchCodeInterpreterCosts', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(seen).toHaveLength(2);
   });
+});
+
+describe('Function: fetchCostsAndSpend', () => {
+  const D0 = '2026-11-21';
+  const D1 = '2026-11-22';
+  const COST_WINDOW = { start: START + DAY, end: START + 2 * DAY };
+  /** A request as `group_by start..end project_ids`, days as offsets from START. */
+  const shape = (url: URL) =>
+    [
+      url.searchParams.getAll('group_by').join('+'),
+      `${(Number(url.searchParams.get('start_time')) - START) / DAY}..${(Number(url.searchParams.get('end_time')) - START) / DAY}`,
+      url.searchParams.getAll('project_ids').join(','),
+    ].join(' ');
+
+  it("asks, all at once, for the report days by project and line item, the runway days by project alone and by line item alone, and the routes' projects by project and line item", async () => {
+    const held: (() => void)[] = [];
+    const answers: Record<string, unknown> = {
+      // OpenAI's costs parameters take project_id, line_item and api_key_id "and any combination of
+      // them" (openai/openai-node src/resources/admin/organization/usage.ts, UsageCostsParams).
+      'project_id+line_item 1..2 ': page([
+        bucket(START + DAY, [row('p1', 1), row('p1', 5, 'gpt-4.1, input'), row(null, 0.5)]),
+      ]),
+      'project_id 0..2 ': page([
+        bucket(START, [row('p1', 10, null as never), row('p2', 3, null as never)]),
+        bucket(START + DAY, [row('p1', 6, null as never), row(null, 0.5, null as never)]),
+      ]),
+      'line_item 0..2 ': page([
+        bucket(START, [row(null, 2), row(null, 11, 'gpt-4.1, input')]),
+        bucket(START + DAY, [row(null, 1.5, 'code interpreter sessions')]),
+      ]),
+      'project_id+line_item 0..2 p1': page([
+        bucket(START, [row('p1', 1.25), row('p1', 9, 'gpt-4.1, input')]),
+        bucket(START + DAY, []),
+      ]),
+    };
+    answer = (url, res) => {
+      held.push(() => send(res, 200, answers[shape(url)] ?? page([])));
+      // Answered only once all four have arrived: one wave, or the test times out.
+      if (held.length === 4) for (const release of held) release();
+    };
+    const both = await fetchCostsAndSpend(http(), {
+      costWindow: COST_WINDOW,
+      runwayWindow: WINDOW,
+      routes: [['p1'], []],
+    });
+    expect(seen.map(shape).sort()).toEqual(Object.keys(answers).sort());
+    expect(both.codeInterpreter).toEqual(
+      new Map<string | null, number>([
+        ['p1', 1],
+        [null, 0.5],
+      ]),
+    );
+    expect(both.spend.total).toEqual(
+      new Map<string | null, unknown>([
+        [
+          'p1',
+          [
+            { date: D0, usd: 10 },
+            { date: D1, usd: 6 },
+          ],
+        ],
+        ['p2', [{ date: D0, usd: 3 }]],
+        [null, [{ date: D1, usd: 0.5 }]],
+      ]),
+    );
+    expect(both.spend.codeInterpreter).toEqual([
+      { date: D0, usd: 2 },
+      { date: D1, usd: 1.5 },
+    ]);
+    expect(both.spend.routeCodeInterpreter).toEqual(
+      new Map([
+        ['p1', [{ date: D0, usd: 1.25 }]],
+        ['', []],
+      ]),
+    );
+  });
+
+  it("asks for the routes' projects among those the report covers, and none when no route has one", async () => {
+    answer = (_, res) => send(res, 200, page([]));
+    await fetchCostsAndSpend(http(), {
+      costWindow: COST_WINDOW,
+      runwayWindow: WINDOW,
+      projectIds: ['p1', 'p2'],
+      routes: [['p2', 'p3'], ['p4']],
+    });
+    expect(seen.map(shape).sort()).toEqual(
+      [
+        'line_item 0..2 p1,p2',
+        'project_id+line_item 0..2 p2',
+        'project_id 0..2 p1,p2',
+        'project_id+line_item 1..2 p1,p2',
+      ].sort(),
+    );
+    seen.length = 0;
+    const { spend } = await fetchCostsAndSpend(http(), {
+      costWindow: COST_WINDOW,
+      runwayWindow: WINDOW,
+      projectIds: ['p1', 'p2'],
+      routes: [['p3'], ['p4']],
+    });
+    expect(seen.map(shape).sort()).toEqual(
+      ['line_item 0..2 p1,p2', 'project_id 0..2 p1,p2', 'project_id+line_item 1..2 p1,p2'].sort(),
+    );
+    expect(spend.routeCodeInterpreter).toEqual(
+      new Map([
+        ['p3', []],
+        ['p4', []],
+      ]),
+    );
+  });
+
+  it('asks once for every route, two routes sharing a project each counting it, a continued day merged', async () => {
+    const held: (() => void)[] = [];
+    answer = (url, res) => {
+      const reply =
+        shape(url) !== 'project_id+line_item 0..2 p1,p2,p3'
+          ? page([])
+          : url.searchParams.get('page') !== 'c2'
+            ? page([bucket(START, [row('p1', 1.25), row('p2', 0.5), row('p2', 7, 'gpt-4.1, input')])], 'c2')
+            : page([
+                bucket(START, [row('p2', 0.5), row('p3', 2)]),
+                bucket(START + DAY, [row('p2', 0.75), row('p3', 4, 'File search tool calls')]),
+              ]);
+      if (url.searchParams.has('page')) return send(res, 200, reply);
+      held.push(() => send(res, 200, reply));
+      // Answered only once all four first pages have arrived: one wave, or the test times out.
+      if (held.length === 4) for (const release of held) release();
+    };
+    const { spend } = await fetchCostsAndSpend(http(), {
+      costWindow: COST_WINDOW,
+      runwayWindow: WINDOW,
+      routes: [['p2', 'p1'], ['p3', 'p2', 'p2'], ['p1', 'p2'], ['p3']],
+    });
+    expect(seen.map(shape).sort()).toEqual(
+      [
+        'project_id+line_item 1..2 ',
+        'project_id 0..2 ',
+        'line_item 0..2 ',
+        'project_id+line_item 0..2 p1,p2,p3',
+        'project_id+line_item 0..2 p1,p2,p3',
+      ].sort(),
+    );
+    expect(spend.routeCodeInterpreter).toEqual(
+      new Map([
+        [
+          'p1\u0000p2',
+          [
+            { date: D0, usd: 1.75 },
+            { date: D1, usd: 0.75 },
+          ],
+        ],
+        [
+          'p2\u0000p3',
+          [
+            { date: D0, usd: 2.5 },
+            { date: D1, usd: 0.75 },
+          ],
+        ],
+        ['p3', [{ date: D0, usd: 2 }]],
+      ]),
+    );
+  });
+
+  it.each([
+    ['project_id', row('p1', 4, null as never), row('p1', 5, null as never), 'project p1, line item null'],
+    ['line_item', row(null, 4), row(null, 5), 'project unattributed, line item "Code Interpreter sessions"'],
+  ])(
+    'grouped by %s alone: merges a day continued on the next page, drops an exact repeat, fails on a conflicting one',
+    async (group, first, conflicting, named) => {
+      let conflict = false;
+      answer = (url, res) => {
+        if (url.searchParams.getAll('group_by').join('+') !== group) return send(res, 200, page([]));
+        if (url.searchParams.get('page') !== 'c2') {
+          return send(res, 200, page([bucket(START, [first])], 'c2'));
+        }
+        const other = group === 'project_id' ? row('p2', 2, null as never) : row(null, 2, 'code interpreter');
+        return send(res, 200, page([bucket(START, [conflict ? conflicting : first, other])]));
+      };
+      const query = { costWindow: COST_WINDOW, runwayWindow: WINDOW };
+      const { spend } = await fetchCostsAndSpend(http(), query);
+      if (group === 'project_id') {
+        expect(spend.total).toEqual(
+          new Map([
+            ['p1', [{ date: D0, usd: 4 }]],
+            ['p2', [{ date: D0, usd: 2 }]],
+          ]),
+        );
+      } else {
+        expect(spend.codeInterpreter).toEqual([{ date: D0, usd: 6 }]);
+      }
+      conflict = true;
+      const error = await failure(fetchCostsAndSpend(http(), query));
+      expect(error).toBeInstanceOf(UsageApiError);
+      expect(error.message).toBe(
+        `the costs API sent a malformed page: the cost bucket ${D0} repeats ${named}, with $5 after $4`,
+      );
+    },
+  );
 });

@@ -232,10 +232,11 @@ describe('Handler: the admin key', () => {
     expect(error.message).toContain(
       'the OpenAI admin key was rejected (401): the usage API takes only an organization admin key',
     );
-    // The two planned usage queries, the projects list, the costs query and the organization's
-    // spend limit, each asked once: no retries.
-    expect(harness.usageApi.requests.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
-    expect(new Set(harness.usageApi.requests.map((r) => `${r.path}?${r.params}`)).size).toBe(5);
+    // The two planned usage queries, the projects list, the three cost queries (the day by project
+    // and line item, the runway's days by project and by line item) and the organization's spend
+    // limit, each asked once: no retries.
+    expect(harness.usageApi.requests.map((r) => r.status)).toEqual(Array(7).fill(401));
+    expect(new Set(harness.usageApi.requests.map((r) => `${r.path}?${r.params}`)).size).toBe(7);
     expect(await harness.ses.emails()).toHaveLength(0);
     expect(harness.logs()).not.toContain('sk-admin-REVOKED-key-value-42');
     expect(harness.logs()).not.toContain(ADMIN_KEY);
@@ -301,8 +302,9 @@ describe('Handler: the admin key', () => {
       total_sessions: result.total_sessions,
       projects: result.projects.length,
       queries: 2,
-      // Beside usage, names and cost: the spend limits (without a table, read on every run).
-      requests: 5 + harness.usageApi.spendLimitRequests().length,
+      // Two usage queries and one retry, the names, three cost queries, and the spend limits
+      // (without a table, read on every run).
+      requests: 7 + harness.usageApi.spendLimitRequests().length,
       retries: 1,
       fetch_ms: expect.any(Number),
     });

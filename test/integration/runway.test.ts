@@ -111,6 +111,18 @@ beforeEach(() => {
   api.configure({ extraCosts: LINES, spendLimits: SPEND_LIMITS });
 });
 
+/** Each cost request as `group_by first..last [project_ids]`, in order. */
+function costQueries(): string[] {
+  return api
+    .costRequests()
+    .map((r) => {
+      const ids = r.params.getAll('project_ids').join(',');
+      const days = `${dateOf(Number(r.params.get('start_time')))}..${dateOf(Number(r.params.get('end_time')) - DAY)}`;
+      return `${r.params.getAll('group_by').join('+')} ${days}${ids ? ` ${ids}` : ''}`;
+    })
+    .sort();
+}
+
 const warnings: string[] = [];
 const logger: ReportLogger = { info: () => {}, warn: (message) => void warnings.push(message) };
 
@@ -171,8 +183,18 @@ describe('Month to date, pace and forecast of a daily digest', () => {
               ? 'warn'
               : 'ok',
     });
-    // One family of cost queries, in the first wave: no cost request for the report day alone.
-    expect(api.costRequests()).toHaveLength(1);
+    // The report's day by project and line item as before; the runway's days by project alone and
+    // by line item alone, a few rows a project and day rather than one a line item; every route's
+    // projects in one query by project and line item.
+    const from = [`${costDay.slice(0, 8)}01`, plusDays(costDay, -6)].sort()[0] as string;
+    expect(costQueries()).toEqual(
+      [
+        `project_id+line_item ${costDay}..${costDay}`,
+        `project_id ${from}..${costDay}`,
+        `line_item ${from}..${costDay}`,
+        `project_id+line_item ${from}..${costDay} ${A},${B}`,
+      ].sort(),
+    );
   });
 
   it('gives each project its month to date over every line item, the unattributed too', async () => {
@@ -257,7 +279,14 @@ describe('The limits list', () => {
     expect(result.kind).toBe('weekly');
     expect(result.month_to_date).toEqual(expectedRunway('2026-11-22').month_to_date);
     expect(result.total_cost_usd).toBe(sumCents('2026-11-16', '2026-11-22', undefined, true) / 100);
-    expect(api.costRequests()).toHaveLength(1);
+    expect(costQueries()).toEqual(
+      [
+        'project_id+line_item 2026-11-16..2026-11-22',
+        'project_id 2026-11-01..2026-11-22',
+        'line_item 2026-11-01..2026-11-22',
+        `project_id+line_item 2026-11-01..2026-11-22 ${A},${B}`,
+      ].sort(),
+    );
   });
 
   it('leaves a manual range as it was: no month to date, no limits, no spend-limit request', async () => {

@@ -90,6 +90,24 @@ describe('Function: fetchSpendLimit', () => {
     harness.usageApi.configure({ spendLimits: { projects: { [A]: { body: { threshold_amount: 12.5 } } } } });
     expect(await thrown(fetchSpendLimit(http(), A))).toBeInstanceOf(MalformedSpendLimitError);
   });
+
+  it('throws on a 4xx other than not found, naming it; asks for a project id as one path segment', async () => {
+    const odd = 'proj a/b?c';
+    harness.usageApi.configure({ spendLimits: { projects: { [odd]: { status: 400 } } } });
+    const error = await thrown(fetchSpendLimit(http(), odd));
+    expect(error).toBeInstanceOf(UsageApiError);
+    expect(error.message).toBe('the projects API answered HTTP 400: spend limit fault');
+    expect((error as UsageApiError).status).toBe(400);
+    expect(harness.usageApi.spendLimitRequests().map((r) => r.path)).toEqual([
+      '/v1/organization/projects/proj%20a%2Fb%3Fc/spend_limit',
+    ]);
+  });
+
+  it('asks nothing once cancelled', async () => {
+    const cancel = AbortSignal.abort(new Error('the run failed'));
+    expect((await thrown(fetchSpendLimit(http(), A, cancel))).message).toBe('the run failed');
+    expect(harness.usageApi.spendLimitRequests()).toEqual([]);
+  });
 });
 
 describe('Handler: spend limits in the daily digest', () => {

@@ -9,6 +9,7 @@ import {
   type UsageSink,
 } from '../../functions/report/adapters/usage-api';
 import type { UsageQuery } from '../../functions/report/core/plan';
+import { MalformedPageError } from '../../functions/report/core/usage-page';
 import { AuthError, PaginationError, UsageApiError } from '../../functions/report/errors';
 
 /**
@@ -81,6 +82,32 @@ describe('Requests', () => {
       ['group_by', 'project_id'],
       ['project_ids', 'p1'],
       ['project_ids', 'p2'],
+    ]);
+  });
+
+  it('follow next_page to the end of a query, then tell the sink the query is finished', async () => {
+    const calls: string[] = [];
+    answer = (req, res) => {
+      const cursor = new URL(req.url ?? '', 'http://x').searchParams.get('page');
+      json(200, page([], cursor ? {} : { has_more: true, next_page: 'c1' }))(req, res);
+    };
+    await api().fetchUsage([QUERY], {
+      addPage: (query, buckets) => void calls.push(`page ${query.start} ${buckets.length}`),
+      finishQuery: (query) => void calls.push(`finish ${query.start}`),
+    });
+    expect(calls).toEqual(['page 0 0', 'page 0 0', 'finish 0']);
+    expect(seen.map((r) => new URL(r.url ?? '', 'http://x').searchParams.get('page'))).toEqual([null, 'c1']);
+  });
+
+  it('ask for no project ids when the query names none', async () => {
+    answer = json(200, page());
+    await api().fetchUsage([QUERY], sink());
+    expect([...new URL(seen[0]?.url ?? '', 'http://x').searchParams.keys()]).toEqual([
+      'start_time',
+      'end_time',
+      'bucket_width',
+      'limit',
+      'group_by',
     ]);
   });
 
@@ -207,8 +234,8 @@ describe('Retries', () => {
   it.each([
     ['a delta too large for a date', '9999999999999', '9999999999999 s'],
     ['a delta too large for a number', `1${'0'.repeat(400)}`, 'for ever'],
-    // The moment is read back from a delay, so it may be a millisecond or two off.
-    ['a far-future HTTP date', 'Fri, 31 Dec 9999 23:59:59 GMT', 'until 9999-12-31T23:59:59.00\\dZ'],
+    // The moment is read back from a delay, so it may be some milliseconds off on a loaded machine.
+    ['a far-future HTTP date', 'Fri, 31 Dec 9999 23:59:59 GMT', 'until 9999-12-31T23:59:59\\.\\d{3}Z'],
   ])('end a Retry-After of %s in the same clear error, asking no more', async (_, retryAfter, wait) => {
     answer = json(429, { error: { message: 'slow down' } }, { 'retry-after': retryAfter });
     const error = await failure(api({ deadline: Date.now() + 5_000 }).fetchUsage([QUERY], sink()));
@@ -294,6 +321,44 @@ describe('Errors that are not retried', () => {
     expect(error.message).toBe('boom');
   });
 
+  it('fail on a page that is not a usage page', async () => {
+    answer = json(200, { object: 'page', data: 'nothing', has_more: false });
+    const error = await failure(api().fetchUsage([QUERY], sink()));
+    expect(error).toBeInstanceOf(UsageApiError);
+    expect(error.message).toMatch(/^the usage API sent a malformed page: \S/);
+  });
+
+  it('fail on has_more without a next_page', async () => {
+    answer = json(200, page([], { has_more: true, next_page: null }));
+    const error = await failure(api().fetchUsage([QUERY], sink()));
+    expect(error).toBeInstanceOf(PaginationError);
+    expect(error.message).toBe('the usage API said has_more but gave no next_page cursor');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('fail on a next_page cursor it was given before', async () => {
+    const cursors = ['c1', 'c2', 'c1'];
+    answer = (req, res) =>
+      json(200, page([], { has_more: true, next_page: cursors[seen.length - 1] }))(req, res);
+    const error = await failure(api().fetchUsage([{ ...QUERY, limit: 7 }], sink()));
+    expect(error).toBeInstanceOf(PaginationError);
+    expect(error.message).toBe('the usage API repeated a next_page cursor after 3 pages (a pagination loop)');
+    expect(seen).toHaveLength(3);
+  });
+
+  it('name data the sink finds inconsistent', async () => {
+    answer = json(200, page([{ start_time: 0, end_time: 86_400, results: [] }]));
+    const inconsistent: UsageSink = {
+      addPage: () => {
+        throw new MalformedPageError('bucket 0 arrived twice');
+      },
+      finishQuery: () => {},
+    };
+    const error = await failure(api().fetchUsage([QUERY], inconsistent));
+    expect(error).toBeInstanceOf(UsageApiError);
+    expect(error.message).toBe('the usage API sent inconsistent data: bucket 0 arrived twice');
+  });
+
   it('fail after as many pages as the plan allows: 20 per bucket', async () => {
     let n = 0;
     answer = (req, res) => json(200, page([], { has_more: true, next_page: `c${++n}` }))(req, res);
@@ -361,6 +426,43 @@ describe('Project names', () => {
     expect((await failure(api().listProjectNames())).message).toBe(message);
   });
 
+  it('follow a last_id that is not the last id of the page', async () => {
+    const pages = [
+      projects([{ id: 'p1', name: 'One' }], { has_more: true, last_id: 'p9' }),
+      projects([{ id: 'p2', name: 'Two' }], { has_more: false }),
+    ];
+    answer = (req, res) => json(200, pages[seen.length - 1])(req, res);
+    expect([...(await api().listProjectNames()).keys()]).toEqual(['p1', 'p2']);
+    expect(seen.map((r) => new URL(r.url ?? '', 'http://x').searchParams.get('after'))).toEqual([null, 'p9']);
+  });
+
+  it.each([
+    ['an id that is no text', projects([{ id: 4, name: 'Four' }], { has_more: true })],
+    ['a last_id that is no text and no ids', projects([], { has_more: true, last_id: 7 })],
+  ])('fail on more pages after %s', async (_, body) => {
+    answer = json(200, body);
+    expect((await failure(api().listProjectNames())).message).toBe(
+      'the projects API said has_more but its cursor did not advance',
+    );
+    expect(seen).toHaveLength(1);
+  });
+
+  it('fail on a page that is null', async () => {
+    answer = json(200, null);
+    const error = await failure(api().listProjectNames());
+    expect(error).toBeInstanceOf(UsageApiError);
+    expect(error.message).toBe('the projects API sent a page without data');
+  });
+
+  it('fail after 1,000 pages that each advance', async () => {
+    answer = (req, res) =>
+      json(200, projects([{ id: `p${seen.length}`, name: 'x' }], { has_more: true }))(req, res);
+    const error = await failure(api().listProjectNames());
+    expect(error).toBeInstanceOf(PaginationError);
+    expect(error.message).toBe('the projects API kept paginating past 1000 pages');
+    expect(seen).toHaveLength(1_000);
+  }, 60_000);
+
   it('fail on a last_id that repeats', async () => {
     answer = json(200, projects([{ id: 'p1', name: 'One' }], { has_more: true, last_id: 'p1' }));
     expect((await failure(api().listProjectNames())).message).toContain('cursor did not advance');
@@ -380,12 +482,22 @@ describe('Function: parseRetryAfter', () => {
     expect(parseRetryAfter(value, now)).toBe(ms);
   });
 
-  it.each(['soon', '2x', 'x2', '', '-5', '-1', '+5', '1e3', 'Infinity', '0x10', '2026-11-23T07:00:05Z'])(
-    'ignores %j',
-    (value) => {
-      expect(parseRetryAfter(value, now)).toBeUndefined();
-    },
-  );
+  it.each([
+    'soon',
+    '2x',
+    'x2',
+    '',
+    '-5',
+    '-1',
+    '+5',
+    '1e3',
+    'Infinity',
+    '0x10',
+    '2026-11-23T07:00:05Z',
+    'x Mon, 23 Nov 2026 07:00:05 GMT',
+  ])('ignores %j', (value) => {
+    expect(parseRetryAfter(value, now)).toBeUndefined();
+  });
 
   it('reads the obsolete HTTP date forms too (RFC 9110 §5.6.7)', () => {
     expect(parseRetryAfter('Monday, 23-Nov-26 07:00:05 GMT', now)).toBe(5_000);

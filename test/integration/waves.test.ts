@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_IN_FLIGHT } from '../../functions/report/adapters/openai-http';
 import { createUsageApi } from '../../functions/report/adapters/usage-api';
 import { parseEvent } from '../../functions/report/core/event';
 import { computeReport, stderrLogger } from '../../functions/report/run-report';
@@ -61,11 +62,39 @@ describe('Every report the bench runs', () => {
     const c = BENCH_CASES.find(readsLimits);
     if (!c) throw new Error('no such case');
     const ours = await runOurs(targets.for(c), c);
-    expect(ours.requests).toBe(3 + LARGE_ORG_PROJECTS);
+    // Usage, the day's cost, the runway's days by project and by line item, the organization's limit.
+    expect(ours.requests).toBe(5 + LARGE_ORG_PROJECTS);
     expect(ours.inFlight).toBeLessThanOrEqual(16);
     expect(ours.waves).toBeGreaterThanOrEqual(1 + LARGE_ORG_PROJECTS / 16);
     // Two cold runs (the bench's warm-up and its measured one) of some 95 round trips each.
   }, 90_000);
+});
+
+describe('A daily run with routes', () => {
+  it('adds one cost query for all its routes together, and no wave', async () => {
+    const c = BENCH_CASES.find((c) => c.name.startsWith('daily run, Asia/Kolkata'));
+    if (!c) throw new Error('no such case');
+    const { api } = targets.for(c);
+    const request = parseEvent(
+      { ...c.event, timezone: c.timeZone },
+      { now: BENCH_END + 8 * 3600, timeZone: 'UTC', recipients: ['a@example.com'] },
+    );
+    const requestsWith = async (routes: { name: string; projectIds: string[] }[]) => {
+      await api.reset();
+      const usageApi = createUsageApi({ baseUrl: api.baseUrl, adminKey: BENCH_KEY });
+      await computeReport(request, usageApi, stderrLogger, undefined, undefined, undefined, { routes });
+      return api.requests();
+    };
+    const alone = await requestsWith([]);
+    // The projects spending this month, whose limits the run read.
+    const projects = alone.flatMap((r) => /\/projects\/([^/]+)\/spend_limit$/.exec(r.path)?.[1] ?? []);
+    expect(projects.length).toBeGreaterThan(3);
+    const routes = ['a', 'b', 'c'].map((name, i) => ({ name, projectIds: projects.slice(i, i + 2) }));
+    const routed = await requestsWith(routes);
+    expect(routed).toHaveLength(alone.length + 1);
+    expect(countWaves(routed)).toBe(countWaves(alone));
+    expect(peakInFlight(routed)).toBeLessThanOrEqual(DEFAULT_IN_FLIGHT);
+  });
 });
 
 describe('The limit on requests in flight', () => {

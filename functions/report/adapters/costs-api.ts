@@ -6,7 +6,7 @@ import {
   parseCostPage,
   planCostQueries,
 } from '../core/cost';
-import { DailySpendTally, type SpendByDay } from '../core/daily-spend';
+import { DailySpendTally, projectSetKey, type SpendByDay } from '../core/daily-spend';
 import type { Window } from '../core/local-time';
 import { MalformedPageError } from '../core/usage-page';
 import { PaginationError, UsageApiError } from '../errors';
@@ -41,55 +41,116 @@ export async function fetchCodeInterpreterCosts(
   return tally.perProject();
 }
 
-/** The report's code interpreter cost and the runway's daily spend, from one family of cost queries. */
+/** What a scheduled digest asks the Costs API: its own cost, and the runway's daily spend. */
+export interface SpendQuery {
+  /** The report's cost window (whole UTC days): code interpreter cost per project over it, as always. */
+  readonly costWindow: Window;
+  /** The runway's UTC days (the month to date and the 7 pace days). */
+  readonly runwayWindow: Window;
+  /** The projects the report covers; every project when absent. */
+  readonly projectIds?: readonly string[];
+  /** Each route's projects, whose code interpreter spend per day its digest shows. */
+  readonly routes?: readonly (readonly string[])[];
+}
+
+/** The report's code interpreter cost and the runway's daily spend, from one wave of cost queries. */
 export interface CostsAndSpend {
   /** Code interpreter cost per project over the report's cost window, as {@link fetchCodeInterpreterCosts} gives it. */
   readonly codeInterpreter: Map<string | null, number>;
-  /** Spend per project and UTC day over the whole window fetched, every line item. */
+  /** Spend per UTC day over the runway's days. */
   readonly spend: SpendByDay;
 }
 
 /**
- * Cost over `window` (whole UTC days, holding the report's `costWindow`), every line item kept:
- * the report's code interpreter cost per project over `costWindow`, summed from the same rows in the
- * same order as {@link fetchCodeInterpreterCosts} would, and the daily spend a runway needs. The
- * same queries, pages and checks; only the window is the union of both needs.
+ * The report's code interpreter cost and the runway's daily spend, all queries at once:
+ * - the cost window grouped by project and line item, exactly as {@link fetchCodeInterpreterCosts};
+ * - the runway's days grouped by project alone: each project's total of every line item per day;
+ * - the runway's days grouped by line item alone: code interpreter's part per day, for the projects
+ *   the report covers;
+ * - for the routes, one query whatever their number: the runway's days grouped by project and line
+ *   item for the routes' projects together (`project_ids`: their union), each route's series the sum
+ *   of its projects' (a project in two routes counts in both).
+ * Grouping by project and line item over a month for every project would be a row per line item
+ * of every project and day (1,500 projects: some 100,000 rows, 14 MB); the first three are about a
+ * third of that, and routes usually name a few projects. Each query
+ * follows its pages with the same checks, and its rows merge under its own key (day, and the
+ * project and line item it groups by): a continued bucket adds, an exact repeat is dropped, a
+ * conflicting one fails.
  */
-export async function fetchCostsAndSpend(
-  http: OpenAiHttp,
-  window: Window,
-  costWindow: Window,
-  projectIds?: readonly string[],
-): Promise<CostsAndSpend> {
-  const costs = new CostTally(costWindow);
-  const daily = new DailySpendTally(window);
-  const sink = {
-    addPage(buckets: readonly CostBucket[]) {
-      daily.addPage(buckets);
-      costs.addPage(buckets.filter((b) => b.start_time >= costWindow.start && b.end_time <= costWindow.end));
-    },
-  };
+export async function fetchCostsAndSpend(http: OpenAiHttp, query: SpendQuery): Promise<CostsAndSpend> {
+  const { costWindow, runwayWindow, projectIds } = query;
+  const report = new CostTally(costWindow);
+  const total = new DailySpendTally(runwayWindow);
+  const codeInterpreter = new DailySpendTally(runwayWindow);
+  const routeProjects = new DailySpendTally(runwayWindow);
+  const routes = new Map<string, readonly string[]>();
   const cancel = new AbortController();
-  try {
-    await Promise.all(
-      planCostQueries(window).map((query) =>
-        fetchQuery(http, query, projectIds, sink, cancel.signal, () => true),
-      ),
+  const fetches: Promise<void>[] = [];
+  const fetchAll = (
+    window: Window,
+    groupBy: readonly CostGroup[],
+    ids: readonly string[] | undefined,
+    sink: CostSink,
+    keepLine: (lineItem: string | null) => boolean,
+  ) => {
+    for (const part of planCostQueries(window)) {
+      fetches.push(fetchQuery(http, part, ids, sink, cancel.signal, keepLine, groupBy));
+    }
+  };
+  fetchAll(costWindow, ['project_id', 'line_item'], projectIds, report, isCodeInterpreterLine);
+  fetchAll(runwayWindow, ['project_id'], projectIds, total, () => true);
+  fetchAll(runwayWindow, ['line_item'], projectIds, codeInterpreter, isCodeInterpreterLine);
+  const covered = projectIds ? new Set(projectIds) : undefined;
+  for (const route of query.routes ?? []) {
+    routes.set(
+      projectSetKey(route),
+      route.filter((id) => !covered || covered.has(id)),
     );
+  }
+  const routeIds = [...new Set([...routes.values()].flat())].sort();
+  // No project_ids at all would ask for every project: routes without any have no spend.
+  if (routeIds.length > 0) {
+    fetchAll(runwayWindow, ['project_id', 'line_item'], routeIds, routeProjects, isCodeInterpreterLine);
+  }
+  try {
+    await Promise.all(fetches);
   } catch (error) {
     cancel.abort(error);
     throw error;
   }
-  return { codeInterpreter: costs.perProject(), spend: daily.spend() };
+  try {
+    return {
+      codeInterpreter: report.perProject(),
+      spend: {
+        total: total.perProject(),
+        codeInterpreter: codeInterpreter.overall(),
+        routeCodeInterpreter: new Map([...routes].map(([key, ids]) => [key, routeProjects.overall(ids)])),
+      },
+    };
+  } catch (error) {
+    if (error instanceof MalformedPageError) {
+      throw new UsageApiError(`the costs API sent a malformed page: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** What the Costs API groups by (openai-node UsageCostsParams: "any combination of them"). */
+type CostGroup = 'project_id' | 'line_item';
+
+/** Where a cost query's pages go as they arrive. */
+interface CostSink {
+  addPage(buckets: readonly CostBucket[]): void;
 }
 
 async function fetchQuery(
   http: OpenAiHttp,
   query: CostQuery,
   projectIds: readonly string[] | undefined,
-  tally: { addPage(buckets: readonly CostBucket[]): void },
+  tally: CostSink,
   cancel: AbortSignal,
   keepLine: (lineItem: string | null) => boolean = isCodeInterpreterLine,
+  groupBy: readonly CostGroup[] = ['project_id', 'line_item'],
 ): Promise<void> {
   const maxPages = query.limit * PAGES_PER_DAY_ALLOWANCE;
   const seen = new Set<string>();
@@ -101,8 +162,7 @@ async function fetchQuery(
       bucket_width: '1d',
       limit: String(query.limit),
     });
-    params.append('group_by', 'project_id');
-    params.append('group_by', 'line_item');
+    for (const group of groupBy) params.append('group_by', group);
     for (const id of projectIds ?? []) params.append('project_ids', id);
     if (cursor !== undefined) params.set('page', cursor);
     const body = await http.getJson('/organization/costs', params, cancel);

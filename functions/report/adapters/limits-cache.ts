@@ -59,8 +59,8 @@ export function createLimitsCache(options: {
         return { limits, listedAt };
       } catch {
         // Not what this code writes (an older format, a hand edit): as good as no cache.
-        return undefined;
       }
+      return undefined;
     },
 
     async write({ limits, listedAt }) {
@@ -96,7 +96,12 @@ function isStoredLimit(row: unknown): row is StoredLimit {
     Array.isArray(row) &&
     row.length === 3 &&
     typeof row[0] === 'string' &&
-    (row[1] === null || (typeof row[1] === 'number' && Number.isFinite(row[1]) && row[1] >= 0)) &&
+    (row[1] === null || isUsd(row[1])) &&
     (row[2] === 0 || row[2] === 1)
   );
+}
+
+/** A stored limit in USD: finite (Number.isFinite is false of anything but a number) and not negative. */
+function isUsd(value: unknown): value is number {
+  return Number.isFinite(value) && (value as number) >= 0;
 }

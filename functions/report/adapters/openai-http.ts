@@ -104,8 +104,6 @@ export function createOpenAiHttp(options: UsageApiOptions): OpenAiHttp {
     let lastReason = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       cancel?.throwIfAborted();
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
       try {
         return await inFlight(() => {
           // A query cancelled, or out of time, while it waited for its place sends nothing.
@@ -152,12 +150,9 @@ export function createOpenAiHttp(options: UsageApiOptions): OpenAiHttp {
     } catch (error) {
       if (cancel?.aborted) throw cancel.reason;
       if (error instanceof UsageApiError) throw error;
-      const name = error instanceof Error ? error.name : 'Error';
-      const reason =
-        name === 'TimeoutError' || name === 'AbortError'
-          ? `timed out after ${timeoutMs} ms`
-          : networkReason(error);
-      throw new RetryableError(reason);
+      const timedOut =
+        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      throw new RetryableError(timedOut ? `timed out after ${timeoutMs} ms` : networkReason(error));
     }
     if (response.status === 401 || response.status === 403)
       throw new AuthError(response.status, apiName(new URL(url).pathname));
@@ -222,13 +217,14 @@ function networkReason(error: unknown): string {
 
 /** The API's own error message, short and redacted: a proxy may echo the Authorization header into it. */
 function apiErrorMessage(text: string, adminKey: string): string {
+  let body: { error?: { message?: unknown } } | null = null;
   try {
-    const message = (JSON.parse(text) as { error?: { message?: unknown } })?.error?.message;
-    if (typeof message === 'string') return redactSecrets(message, [adminKey]).slice(0, 300);
+    body = JSON.parse(text);
   } catch {
-    // not JSON: fall through
+    // not JSON: no message
   }
-  return 'no error message';
+  const message = body?.error?.message;
+  return typeof message === 'string' ? redactSecrets(message, [adminKey]).slice(0, 300) : 'no error message';
 }
 
 /** The body as text, refused once it passes `limit` bytes (decompressed), before it is all in memory. */
@@ -240,13 +236,13 @@ async function readCapped(response: Response, limit: number): Promise<string> {
     await response.body?.cancel();
     throw tooLarge();
   }
-  if (!response.body) return '';
   // Decoded as it arrives and joined once: a chunk is dropped as soon as it is text, so a 20 MB
   // page is held about twice (its parts, then the whole), not three times.
   const decoder = new TextDecoder();
   const parts: string[] = [];
   let bytes = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+  // No body (a 204, a 304) is no text.
+  for await (const chunk of (response.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
     bytes += chunk.byteLength;
     // Leaving the loop by throwing cancels the stream: the rest is never downloaded.
     if (bytes > limit) throw tooLarge();

@@ -23,7 +23,7 @@ export async function fetchSpendLimit(
     body = await http.getJson(path, new URLSearchParams(), cancel);
   } catch (error) {
     // A scope without a hard limit may answer not found instead of a zero threshold.
-    if (error instanceof UsageApiError && error.status !== undefined && isNoSpendLimitAnswer(error.status)) {
+    if (error instanceof UsageApiError && isNoSpendLimitAnswer(error.status ?? 0)) {
       return NO_SPEND_LIMIT;
     }
     throw error;

@@ -4,7 +4,12 @@ import { redactSecrets } from '../core/redact';
 import type { SpendLimit } from '../core/spend-limit';
 import { MalformedPageError, parseUsagePage, type UsageBucket, type UsagePage } from '../core/usage-page';
 import { PaginationError, UsageApiError } from '../errors';
-import { type CostsAndSpend, fetchCodeInterpreterCosts, fetchCostsAndSpend } from './costs-api';
+import {
+  type CostsAndSpend,
+  fetchCodeInterpreterCosts,
+  fetchCostsAndSpend,
+  type SpendQuery,
+} from './costs-api';
 import { createOpenAiHttp, type UsageApiOptions } from './openai-http';
 import { fetchSpendLimit } from './spend-limits';
 
@@ -27,15 +32,8 @@ export interface UsageApi {
   listProjectNames(): Promise<Map<string, string>>;
   /** Code interpreter cost (USD) per project over whole UTC days (null key: unattributed). */
   fetchCosts(window: Window, projectIds?: readonly string[]): Promise<Map<string | null, number>>;
-  /**
-   * Cost over `window` (whole UTC days, holding `costWindow`), every line item: the code interpreter
-   * cost per project over `costWindow` and the daily spend per project over `window`.
-   */
-  fetchCostsAndSpend(
-    window: Window,
-    costWindow: Window,
-    projectIds?: readonly string[],
-  ): Promise<CostsAndSpend>;
+  /** The code interpreter cost per project over the cost window and the runway's daily spend, in one wave. */
+  fetchCostsAndSpend(query: SpendQuery): Promise<CostsAndSpend>;
   /** The hard monthly spend limit of the organization (null) or a project; 404 and 0 read as no limit. */
   fetchSpendLimit(projectId: string | null): Promise<SpendLimit>;
 }
@@ -119,8 +117,7 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
     },
 
     fetchCosts: (window, projectIds) => fetchCodeInterpreterCosts(http, window, projectIds),
-    fetchCostsAndSpend: (window, costWindow, projectIds) =>
-      fetchCostsAndSpend(http, window, costWindow, projectIds),
+    fetchCostsAndSpend: (query) => fetchCostsAndSpend(http, query),
     fetchSpendLimit: (projectId) => fetchSpendLimit(http, projectId),
 
     async listProjectNames() {

@@ -102,8 +102,6 @@ function parseCostResult(
   j: number,
   keepLine: (lineItem: string | null) => boolean,
 ): CostResult | undefined {
-  // Named only in an error: a year of pages holds 100,000 rows.
-  const where = () => `data[${i}].results[${j}]`;
   const row = (raw ?? {}) as {
     amount?: { value?: unknown; currency?: unknown };
     line_item?: unknown;
@@ -118,17 +116,17 @@ function parseCostResult(
         : Number.NaN;
   if (!Number.isFinite(number)) {
     throw new MalformedPageError(
-      `${where()}.amount.value is ${value === undefined ? 'missing' : JSON.stringify(value)}, not a number`,
+      `${rowPath(i, j)}.amount.value is ${value === undefined ? 'missing' : JSON.stringify(value)}, not a number`,
     );
   }
   // Stryker disable next-line OptionalChaining: without an amount the value check above has thrown
   const currency = row.amount?.currency;
-  if (typeof currency !== 'string' || currency.toLowerCase() !== 'usd') {
-    throw new MalformedPageError(`${where()}.amount.currency is ${JSON.stringify(currency)}, not usd`);
+  if (typeof currency !== 'string' || (currency !== 'usd' && currency.toLowerCase() !== 'usd')) {
+    throw new MalformedPageError(`${rowPath(i, j)}.amount.currency is ${JSON.stringify(currency)}, not usd`);
   }
   const project = row.project_id;
   if (project !== null && project !== undefined && typeof project !== 'string') {
-    throw new MalformedPageError(`${where()}.project_id is not a string`);
+    throw new MalformedPageError(`${rowPath(i, j)}.project_id is not a string`);
   }
   const line = typeof row.line_item === 'string' ? row.line_item : null;
   if (!keepLine(line)) return undefined;
@@ -137,6 +135,11 @@ function parseCostResult(
     line_item: line,
     value: number,
   };
+}
+
+/** Where row `j` of bucket `i` is, named only in an error: no closure per row (a year of pages holds 100,000). */
+function rowPath(i: number, j: number): string {
+  return `data[${i}].results[${j}]`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { SpendByDay } from './daily-spend';
+import { projectSetKey, type SpendByDay } from './daily-spend';
 import type { LocalDate, Window } from './local-time';
 import type { MonthToDate, ReportResult } from './report';
 import {
@@ -92,29 +92,43 @@ export function runwayFigures(
   }
   const runway = runwayOf(organizationSpend, costDay);
   const window = monthToDateWindow(costDay);
-  const codeInterpreter = sumDailySpend([...filter(inputs.spend.codeInterpreter).values()]);
+  // Code interpreter's part per day was fetched for the organization and for each route's projects
+  // (a set of projects that is no route's has none: its month to date is then unknown).
+  const codeInterpreter = route
+    ? inputs.spend.routeCodeInterpreter.get(projectSetKey(route.projectIds))
+    : inputs.spend.codeInterpreter;
+  const monthToDate = monthToDateOf(inputs.spend, costDay);
   return {
-    month_to_date: {
-      start_time: window.start,
-      end_time: window.end,
-      cost_usd: runway.monthToDateUsd,
-      code_interpreter_cost_usd: monthToDateUsd(codeInterpreter, costDay),
-      pace_usd_per_day: runway.paceUsdPerDay,
-      forecast_usd: runway.forecastUsd,
-    },
-    projectMonthToDate: (id) => monthToDateUsd(total.get(id) ?? [], costDay),
+    month_to_date: codeInterpreter
+      ? {
+          start_time: window.start,
+          end_time: window.end,
+          cost_usd: runway.monthToDateUsd,
+          code_interpreter_cost_usd: monthToDateUsd(codeInterpreter, costDay),
+          pace_usd_per_day: runway.paceUsdPerDay,
+          forecast_usd: runway.forecastUsd,
+        }
+      : null,
+    projectMonthToDate: (id) => (keep(id) ? (monthToDate.get(id) ?? 0) : 0),
     limits,
   };
 }
 
+/** Each project's month to date, worked out once per fetched spend (the digest and every route read it). */
+const monthToDates = new WeakMap<SpendByDay, { costDay: LocalDate; usd: Map<string | null, number> }>();
+
+function monthToDateOf(spend: SpendByDay, costDay: LocalDate): ReadonlyMap<string | null, number> {
+  const known = monthToDates.get(spend);
+  if (known?.costDay === costDay) return known.usd;
+  const usd = new Map([...spend.total].map(([id, series]) => [id, monthToDateUsd(series, costDay)]));
+  monthToDates.set(spend, { costDay, usd });
+  return usd;
+}
+
 /** The projects with spend (any line item) from the 1st of C's month through C: those whose hard limits matter. */
 export function projectsSpendingThisMonth(spend: SpendByDay, costWindow: Window): string[] {
-  const costDay = costDayOf(costWindow);
-  return [...spend.total]
-    .filter(
-      (entry): entry is [string, readonly DailySpend[]] =>
-        entry[0] !== null && monthToDateUsd(entry[1], costDay) !== 0,
-    )
+  return [...monthToDateOf(spend, costDayOf(costWindow))]
+    .filter((entry): entry is [string, number] => entry[0] !== null && entry[1] !== 0)
     .map(([id]) => id)
     .sort();
 }
