@@ -1,7 +1,6 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SpendLimit } from '../core/spend-limit';
-import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from '../table-schema';
+import { createTableItemCache, MAX_CACHED_ITEM_BYTES } from './table-item-cache';
 
 /**
  * The projects' hard spend limits, kept as one item of the stack's table beside the names
@@ -10,9 +9,7 @@ import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from '../table-schem
  */
 export const LIMITS_CACHE_KEY = 'usage-digest#spend-limits';
 /** DynamoDB's item limit is 400 KB; the rest is the key and the timestamps, with room to spare. */
-export const MAX_LIMITS_BYTES = 350_000;
-/** Kept this long after its last refresh, then removed by the table's TTL (a removed install cleans up). */
-const CACHE_TTL_SECONDS = 30 * 86_400;
+export const MAX_LIMITS_BYTES = MAX_CACHED_ITEM_BYTES;
 
 export interface CachedLimits {
   /** Project id → its hard limit (NO_SPEND_LIMIT's shape when it has none). */
@@ -34,61 +31,37 @@ export interface LimitsCache {
 /** One project's limit as stored: `[id, limit USD or null, 1 when enforcing else 0]`. */
 type StoredLimit = [string, number | null, 0 | 1];
 
+/** The spend-limits item of the table, stored as gzipped StoredLimit rows in attribute `limits`. */
 export function createLimitsCache(options: {
   client: DynamoDBClient;
   tableName: string;
   maxBytes?: number;
 }): LimitsCache {
-  const { client, tableName } = options;
-  const maxBytes = options.maxBytes ?? MAX_LIMITS_BYTES;
-  const Key = { [IDEMPOTENCY_TABLE_KEY]: { S: LIMITS_CACHE_KEY } };
+  const item = createTableItemCache<ReadonlyMap<string, SpendLimit>>({
+    ...options,
+    key: LIMITS_CACHE_KEY,
+    attribute: 'limits',
+    maxBytes: options.maxBytes ?? MAX_LIMITS_BYTES,
+    encode: (limits) => [...limits].map(([id, l]): StoredLimit => [id, l.limitUsd, l.enforcing ? 1 : 0]),
+    decode: decodeLimits,
+  });
   return {
     async read() {
-      const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key }));
-      const listedAt = Number(Item?.listed_at?.N);
-      const packed = Item?.limits?.B;
-      if (!packed || !Number.isFinite(listedAt)) return undefined;
-      try {
-        const rows: unknown = JSON.parse(gunzipSync(packed).toString('utf8'));
-        if (!Array.isArray(rows)) return undefined;
-        const limits = new Map<string, SpendLimit>();
-        for (const row of rows) {
-          if (!isStoredLimit(row)) return undefined;
-          limits.set(row[0], { limitUsd: row[1], enforcing: row[2] === 1 });
-        }
-        return { limits, listedAt };
-      } catch {
-        // Not what this code writes (an older format, a hand edit): as good as no cache.
-      }
-      return undefined;
+      const cached = await item.read();
+      return cached && { limits: cached.value, listedAt: cached.listedAt };
     },
-
-    async write({ limits, listedAt }) {
-      const rows: StoredLimit[] = [...limits].map(([id, l]) => [id, l.limitUsd, l.enforcing ? 1 : 0]);
-      const packed = gzipSync(JSON.stringify(rows));
-      if (packed.byteLength > maxBytes) return false;
-      try {
-        await client.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: {
-              ...Key,
-              limits: { B: packed },
-              listed_at: { N: String(listedAt) },
-              [IDEMPOTENCY_TTL_ATTRIBUTE]: { N: String(listedAt + CACHE_TTL_SECONDS) },
-            },
-            // Two runs refreshing at once: the later reads win, whichever finishes first.
-            ConditionExpression: 'attribute_not_exists(#key) OR listed_at < :listed',
-            ExpressionAttributeNames: { '#key': IDEMPOTENCY_TABLE_KEY },
-            ExpressionAttributeValues: { ':listed': { N: String(listedAt) } },
-          }),
-        );
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
-      return true;
-    },
+    write: ({ limits, listedAt }) => item.write({ value: limits, listedAt }),
   };
+}
+
+function decodeLimits(rows: unknown): Map<string, SpendLimit> | undefined {
+  if (!Array.isArray(rows)) return undefined;
+  const limits = new Map<string, SpendLimit>();
+  for (const row of rows) {
+    if (!isStoredLimit(row)) return undefined;
+    limits.set(row[0], { limitUsd: row[1], enforcing: row[2] === 1 });
+  }
+  return limits;
 }
 
 function isStoredLimit(row: unknown): row is StoredLimit {
