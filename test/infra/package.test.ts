@@ -182,6 +182,15 @@ describe('Package: packed, installed offline into a throwaway `cdk init` app', (
     );
   });
 
+  it('ships every file the README links to, so its links work where npm shows it', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const linked = [...readme.matchAll(/\]\((?:\.\/)?(?![a-z][a-z0-9+.-]*:)([A-Za-z][^)#\s]*)/g)].map(
+      (m) => m[1] as string,
+    );
+    expect(linked.length).toBeGreaterThan(5);
+    expect(linked.filter((path) => !packed.includes(path))).toEqual([]);
+  });
+
   it('passes publint (exports, files, bin)', async () => {
     const { stdout } = await exec(join(REPO_MODULES, '.bin', 'publint'), ['run', tarball, '--strict'], {
       cwd: work,
