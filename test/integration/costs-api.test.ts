@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fetchCodeInterpreterCosts, fetchCostsAndSpend } from '../../functions/report/adapters/costs-api';
 import { createOpenAiHttp } from '../../functions/report/adapters/openai-http';
 import { AuthError, PaginationError, UsageApiError } from '../../functions/report/errors';
+import { closeServer, listenOnLoopback } from '../support/loopback';
 
 /**
  * The costs client against a local server whose every answer a test writes: the pagination and
@@ -20,13 +20,9 @@ const server = createServer((req: IncomingMessage, res) => {
 let baseUrl = '';
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  baseUrl = `http://127.0.0.1:${await listenOnLoopback(server)}/v1`;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => closeServer(server));
 beforeEach(() => {
   seen.length = 0;
 });

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -8,6 +7,7 @@ import {
   type UsageApiOptions,
 } from '../../functions/report/adapters/openai-http';
 import { AuthError, UsageApiError } from '../../functions/report/errors';
+import { closeServer, listenOnLoopback } from '../support/loopback';
 
 /**
  * The shared HTTP client of the OpenAI organization APIs, against a local server whose every answer
@@ -27,15 +27,12 @@ let rawUrl = '';
 const KEY = 'plain-secret-key-123';
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  rawUrl = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}/v1`;
+  baseUrl = `http://127.0.0.1:${await listenOnLoopback(server)}/v1`;
+  rawUrl = `http://127.0.0.1:${await listenOnLoopback(tcp)}/v1`;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await new Promise<void>((resolve) => tcp.close(() => resolve()));
+  await closeServer(server);
+  await closeServer(tcp);
 });
 afterEach(() => {
   seen.length = 0;

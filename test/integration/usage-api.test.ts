@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createUsageApi,
@@ -11,6 +10,7 @@ import {
 import type { UsageQuery } from '../../functions/report/core/plan';
 import { MalformedPageError } from '../../functions/report/core/usage-page';
 import { AuthError, PaginationError, UsageApiError } from '../../functions/report/errors';
+import { closeServer, listenOnLoopback } from '../support/loopback';
 
 /**
  * The usage client against a local server whose every answer a test writes: the wire-level cases
@@ -27,13 +27,9 @@ let baseUrl = '';
 const KEY = 'plain-secret-key-123';
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  baseUrl = `http://127.0.0.1:${await listenOnLoopback(server)}/v1`;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => closeServer(server));
 afterEach(() => {
   seen.length = 0;
   vi.restoreAllMocks();
