@@ -12,6 +12,17 @@ export interface EmailLayout {
   readonly viewportWidth: number;
   /** Each usage bar's rendered box, in page pixels. */
   readonly bars: readonly { left: number; right: number; width: number; height: number }[];
+  /** Each bar of the digest's chart (days with usage), with its column's title (day, sessions, cost). */
+  readonly chartBars: readonly {
+    left: number;
+    right: number;
+    width: number;
+    height: number;
+    title: string;
+    background: string;
+  }[];
+  /** Each project sparkline's box, its label, and the heights of its bars left to right. */
+  readonly sparklines: readonly { right: number; height: number; label: string; bars: readonly number[] }[];
   /** Computed colours of the card and of the headline figure, to check dark mode. */
   readonly cardBackground: string;
   readonly headlineColor: string;
@@ -29,6 +40,19 @@ const MEASURE = `(() => {
     scrollWidth: document.documentElement.scrollWidth,
     viewportWidth: window.innerWidth,
     bars: [...document.querySelectorAll('.ud-bar')].map(box),
+    chartBars: [...document.querySelectorAll('.ud-chart-day, .ud-chart-today, .ud-chart-prev')].map((bar) => ({
+      ...box(bar),
+      title: bar.closest('td[title]')?.getAttribute('title') ?? '',
+      background: getComputedStyle(bar).backgroundColor,
+    })),
+    sparklines: [...document.querySelectorAll('.ud-spark')].map((table) => ({
+      right: table.getBoundingClientRect().right,
+      height: table.getBoundingClientRect().height,
+      label: table.getAttribute('aria-label') ?? '',
+      bars: [...table.querySelectorAll('td[bgcolor]')]
+        .sort((a, b) => a.getBoundingClientRect().left - b.getBoundingClientRect().left)
+        .map((bar) => bar.getBoundingClientRect().height),
+    })),
     cardBackground: card ? getComputedStyle(card).backgroundColor : '',
     headlineColor: headline ? getComputedStyle(headline).color : '',
   };

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { countSessions, expectedCostCents, type SessionLog } from './sample-usage';
+import {
+  countSessions,
+  expectedCostCents,
+  expectedKeyCostCents,
+  type SampleKey,
+  type SessionLog,
+} from './sample-usage';
 
 /** A fault the next matching request meets (consumed once, in order). */
 export type Fault =
@@ -114,6 +120,12 @@ const ENDPOINTS = {
 
 /** `/v1/organization/projects/{project_id}/spend_limit`, the project id captured. */
 const PROJECT_SPEND_LIMIT = /^\/v1\/organization\/projects\/([^/]+)\/spend_limit$/;
+/** `/v1/organization/projects/{project_id}/api_keys`, the project id captured. */
+const PROJECT_API_KEYS = /^\/v1\/organization\/projects\/([^/]+)\/api_keys$/;
+
+/** The path of a project's keys listing, e.g. to `inject` a fault into that project's alone. */
+export const apiKeysPath = (projectId: string): `/v1/${string}` =>
+  `/v1/organization/projects/${encodeURIComponent(projectId)}/api_keys`;
 
 const WIDTH_SECONDS: Record<string, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
 const MAX_LIMIT: Record<string, number> = { '1m': 1440, '1h': 168, '1d': 31 };
@@ -174,8 +186,11 @@ export class FakeUsageApi {
     this.faults.length = 0;
   }
 
-  /** Queues faults for requests to one endpoint (`usage`, `projects` or `costs`). */
-  inject(path: keyof typeof ENDPOINTS, ...faults: Fault[]): void {
+  /**
+   * Queues faults for requests to one endpoint (`usage`, `projects`, `costs`, …), or to one exact
+   * path (e.g. {@link apiKeysPath} of one project).
+   */
+  inject(path: keyof typeof ENDPOINTS | `/v1/${string}`, ...faults: Fault[]): void {
     for (const fault of faults) this.faults.push({ path, fault });
   }
 
@@ -194,8 +209,15 @@ export class FakeUsageApi {
     );
   }
 
+  /** Requests for projects' API key listings. */
+  apiKeyRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => PROJECT_API_KEYS.test(r.path));
+  }
+
   private takeFault(path: string): Fault | undefined {
-    const index = this.faults.findIndex((f) => path === ENDPOINTS[f.path as keyof typeof ENDPOINTS]);
+    const index = this.faults.findIndex(
+      (f) => path === (ENDPOINTS[f.path as keyof typeof ENDPOINTS] ?? f.path),
+    );
     return index < 0 ? undefined : this.faults.splice(index, 1)[0]?.fault;
   }
 
@@ -276,8 +298,10 @@ export class FakeUsageApi {
       return void res.end(gzip ? remembered.gzipped : remembered.body);
     }
     const projectLimit = PROJECT_SPEND_LIMIT.exec(url.pathname);
-    const page =
-      url.pathname === ENDPOINTS.organizationSpendLimit
+    const projectKeys = PROJECT_API_KEYS.exec(url.pathname);
+    const page = projectKeys
+      ? this.apiKeysPage(decodeURIComponent(projectKeys[1] as string), url.searchParams)
+      : url.pathname === ENDPOINTS.organizationSpendLimit
         ? this.spendLimit('organization', this.options.spendLimits?.organization)
         : projectLimit
           ? this.spendLimit(
@@ -323,6 +347,51 @@ export class FakeUsageApi {
         interval: 'month',
         threshold_amount: answer.cents,
         enforcement: { status: answer.enforcing ? 'enforcing' : 'inactive' },
+      },
+    };
+  }
+
+  /**
+   * A project's keys as openai-node's ProjectAPIKey types them (`owner.type` user or
+   * service_account), `limit` (1 to 100, default 20) and `after` (a key id), `has_more` and
+   * `last_id`; a deleted key is not listed; an unknown project is not found.
+   */
+  private apiKeysPage(projectId: string, params: URLSearchParams): { status: number; body: unknown } {
+    if (!this.options.log.projects.some((p) => p.id === projectId)) {
+      return { status: 404, body: { error: { message: `No such project: ${projectId}` } } };
+    }
+    const limit = params.has('limit') ? Number(params.get('limit')) : 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      return { status: 400, body: { error: { message: 'limit must be between 1 and 100' } } };
+    }
+    const all = (this.options.log.keys?.get(projectId) ?? []).filter((key) => !key.deleted);
+    const after = params.get('after');
+    const from = after ? all.findIndex((key) => key.id === after) + 1 : 0;
+    const slice = all.slice(from, from + limit);
+    const owner = (key: SampleKey) =>
+      key.owner.type === 'user'
+        ? {
+            type: 'user',
+            user: { id: `user_${key.id}`, name: key.owner.name, email: key.owner.email, role: 'owner' },
+          }
+        : { type: 'service_account', service_account: { id: `svc_${key.id}`, name: key.owner.name } };
+    return {
+      status: 200,
+      body: {
+        object: 'list',
+        data: slice.map((key) => ({
+          object: 'organization.project.api_key',
+          id: key.id,
+          name: key.name,
+          redacted_value: key.redacted_value,
+          created_at: 1_700_000_000,
+          last_used_at: 1_790_000_000,
+          owner: owner(key),
+          owner_project_access: 'active',
+        })),
+        first_id: slice[0]?.id ?? null,
+        last_id: slice.at(-1)?.id ?? null,
+        has_more: from + limit < all.length,
       },
     };
   }
@@ -496,6 +565,11 @@ export class FakeUsageApi {
     const end = params.has('end_time') ? Number(params.get('end_time')) : start + limit * day;
     const groups = [...params.getAll('group_by'), ...params.getAll('group_by[]')];
     const projectIds = [...params.getAll('project_ids'), ...params.getAll('project_ids[]')];
+    const apiKeyIds = [...params.getAll('api_key_ids'), ...params.getAll('api_key_ids[]')];
+    const lineItems = [...params.getAll('line_items'), ...params.getAll('line_items[]')];
+    const byKey = groups.includes('api_key_id');
+    // Lines by key are built only when a query groups or filters by key: other queries stay as fast.
+    const keyed = byKey || apiKeyIds.length > 0;
     const signature = querySignature(params);
     let offset = 0;
     let rowOffset = 0;
@@ -513,7 +587,12 @@ export class FakeUsageApi {
     if (fault?.kind === 'currency') currency = fault.currency;
     const dayBucket = (t: number) => {
       const index = Math.round(t / day);
-      const lines: { project_id: string | null; line_item: string; cents: number }[] = [];
+      const lines: {
+        project_id: string | null;
+        line_item: string;
+        api_key_id?: string | null;
+        cents: number;
+      }[] = [];
       const ci = index % 2 === 0 ? 'Code Interpreter sessions' : 'code interpreter sessions';
       let dayCosts = this.dayCosts.get(t);
       if (!dayCosts) {
@@ -522,11 +601,17 @@ export class FakeUsageApi {
       }
       for (const [owner, cents] of dayCosts) {
         if (projectIds.length && (owner === null || !projectIds.includes(owner))) continue;
-        lines.push({ project_id: owner, line_item: ci, cents });
+        // Other lines go through the project's first key: only code interpreter's are split.
+        const firstKey = owner === null ? null : (this.options.log.keys?.get(owner)?.[0]?.id ?? null);
+        if (keyed) {
+          for (const [api_key_id, keyCents] of expectedKeyCostCents(this.options.log, owner, t, t + day))
+            lines.push({ project_id: owner, line_item: ci, api_key_id, cents: keyCents });
+        } else lines.push({ project_id: owner, line_item: ci, cents });
         for (const other of OTHER_LINE_ITEMS)
           lines.push({
             project_id: owner,
             line_item: other.line_item,
+            ...(keyed ? { api_key_id: firstKey } : {}),
             cents: Math.round(cents * other.perCent),
           });
       }
@@ -540,13 +625,18 @@ export class FakeUsageApi {
       const byLine = groups.includes('line_item');
       const merged = new Map<
         string,
-        { project_id: string | null; line_item: string | null; cents: number }
+        { project_id: string | null; line_item: string | null; api_key_id: string | null; cents: number }
       >();
       for (const line of lines) {
-        const key = `${byProject ? line.project_id : null}\u0000${byLine ? line.line_item : null}`;
+        // The API's filters: exact line item names, and keys.
+        if (lineItems.length && !lineItems.includes(line.line_item)) continue;
+        if (apiKeyIds.length && (line.api_key_id == null || !apiKeyIds.includes(line.api_key_id))) continue;
+        const keyId = byKey ? (line.api_key_id ?? null) : null;
+        const key = `${byProject ? line.project_id : null}\u0000${byLine ? line.line_item : null}\u0000${keyId}`;
         const row = merged.get(key) ?? {
           project_id: byProject ? line.project_id : null,
           line_item: byLine ? line.line_item : null,
+          api_key_id: keyId,
           cents: 0,
         };
         row.cents += line.cents;
@@ -557,6 +647,8 @@ export class FakeUsageApi {
         amount: { value: index % 3 === 0 ? String(row.cents / 100) : row.cents / 100, currency },
         line_item: row.line_item,
         project_id: row.project_id,
+        // openai-node: "When group_by=api_key_id, this field provides the API Key ID".
+        ...(byKey ? { api_key_id: row.api_key_id } : {}),
       }));
       if (fault?.kind === 'cost-value') {
         const first = results.find((r) => /code interpreter/i.test(r.line_item ?? ''));

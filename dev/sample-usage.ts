@@ -12,6 +12,23 @@ export interface SessionLog {
   readonly projects: readonly SampleProject[];
   /** Sorted session start times (Unix seconds) per project id; the key `null` is unattributed. */
   readonly sessions: ReadonlyMap<string | null, Float64Array>;
+  /** Each project's API keys; a project without any spends through no key (`api_key_id` null). */
+  readonly keys?: ReadonlyMap<string, readonly SampleKey[]>;
+}
+
+/** A project's API key, as `GET /organization/projects/{id}/api_keys` lists it. */
+export interface SampleKey {
+  readonly id: string;
+  readonly name: string;
+  /** `sk-...a1B2`. */
+  readonly redacted_value: string;
+  readonly owner:
+    | { readonly type: 'user'; readonly name: string; readonly email: string }
+    | { readonly type: 'service_account'; readonly name: string };
+  /** The share of the project's sessions started through this key (the project's keys' weights sum to 1). */
+  readonly weight: number;
+  /** Deleted since: the Costs API still has its cost, the listing no longer has the key. */
+  readonly deleted?: boolean;
 }
 
 const DEMO_NAMES = [
@@ -140,6 +157,75 @@ export function expectedCostCents(
 }
 
 /**
+ * The key a session at `time` was started through: a fixed hash of the time placed on the keys'
+ * cumulative weights, so a key's share of a project's sessions is about its weight, on every day.
+ */
+export function keyOfSession(keys: readonly SampleKey[], time: number): SampleKey | undefined {
+  if (keys.length === 0) return undefined;
+  const spot = (Math.imul(Math.floor(time), 2654435761) >>> 0) / 4294967296;
+  let cumulative = 0;
+  for (const key of keys) {
+    cumulative += key.weight;
+    if (spot < cumulative) return key;
+  }
+  return keys.at(-1);
+}
+
+/**
+ * Exact code interpreter cost (cents) of one owner over a window, per key id (null: no key): the
+ * reference for the keys behind a spike. The keys' sums are the owner's {@link expectedCostCents}.
+ */
+export function expectedKeyCostCents(
+  log: SessionLog,
+  owner: string | null,
+  start: number,
+  end: number,
+): Map<string | null, number> {
+  const costs = new Map<string | null, number>();
+  const times = log.sessions.get(owner) ?? new Float64Array();
+  const keys = owner === null ? [] : (log.keys?.get(owner) ?? []);
+  for (let i = lowerBound(times, start); i < times.length && (times[i] as number) < end; i++) {
+    const time = times[i] as number;
+    const id = keyOfSession(keys, time)?.id ?? null;
+    costs.set(id, (costs.get(id) ?? 0) + sessionCostCents(time));
+  }
+  return costs;
+}
+
+const KEY_OWNERS: SampleKey['owner'][] = [
+  { type: 'service_account', name: 'ci-bot' },
+  { type: 'user', name: 'Ada Lovelace', email: 'ada@example.com' },
+  { type: 'user', name: 'Grace Hopper', email: 'grace@example.com' },
+];
+
+/**
+ * The log with a few keys per project: a heavy service-account key ("eval-runner", 82% of the
+ * sessions), a user's key, and on every third project a key deleted since (the Costs API still
+ * reports its cost, the listing has it no more). Usage and cost per project are unchanged.
+ */
+export function withSampleKeys(log: SessionLog): SessionLog {
+  const keys = new Map<string, SampleKey[]>();
+  log.projects.forEach((project, i) => {
+    const tag = project.id.slice(-6);
+    const key = (n: number, name: string, weight: number, deleted = false): SampleKey => ({
+      id: `key_${tag}${n}`,
+      name,
+      redacted_value: `sk-...${tag.slice(0, 2)}${n}${String.fromCharCode(65 + ((i + n) % 26))}`,
+      owner: KEY_OWNERS[n - 1] as SampleKey['owner'],
+      weight,
+      ...(deleted ? { deleted } : {}),
+    });
+    keys.set(
+      project.id,
+      i % 3 === 2
+        ? [key(1, 'eval-runner', 0.82), key(2, 'notebook', 0.12), key(3, 'old-batch', 0.06, true)]
+        : [key(1, 'eval-runner', 0.82), key(2, 'notebook', 0.18)],
+    );
+  });
+  return { ...log, keys };
+}
+
+/**
  * The log with `count` more sessions for `project` spread evenly over [from, to): a spike for a
  * known project, or a new project (added to the list) that had none before.
  */
@@ -158,5 +244,5 @@ export function withExtraSessions(
   const sessions = new Map(log.sessions);
   sessions.set(project.id, merged);
   const projects = log.projects.some((p) => p.id === project.id) ? log.projects : [...log.projects, project];
-  return { projects, sessions };
+  return { ...log, projects, sessions };
 }

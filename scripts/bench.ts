@@ -48,6 +48,11 @@ async function main(): Promise<void> {
         `| ${c.name} | ${cell(ours)} | ${cell(usual)} | ${exact(ours.total)} / ${exact(usual.total)} | ${(usual.ms / ours.ms).toFixed(1)}x |`,
       );
     }
+    // `npm run bench -- --cases`: the table alone, without the bundle's cold starts.
+    if (process.argv.includes('--cases')) {
+      console.log(rows.join('\n'));
+      return;
+    }
     const daily = BENCH_CASES.find((c) => c.name.startsWith('daily run, UTC'));
     const large = BENCH_CASES.find((c) => c.projects === LARGE_ORG_PROJECTS);
     if (!daily || !large) throw new Error('the bench needs its daily and large-organization cases');

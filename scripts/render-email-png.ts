@@ -1,7 +1,7 @@
 /**
  * `npm run docs:screenshot`: renders the digest email from sample data (a fixed day, so the picture
- * is stable) in headless Chromium, as a phone (390 px) and a desktop (1024 px) show it, and in a
- * dark-mode client, into docs/. Needs Debian's chromium (`apt-get install chromium`) or CHROMIUM=…
+ * is stable) in headless Chromium, as a phone (390 px) and a desktop (1024 px) show it, each in a
+ * light and a dark-mode client, into docs/. Needs Debian's chromium (`apt-get install chromium`) or CHROMIUM=…
  */
 import { resolve } from 'node:path';
 import { launchChromium, renderEmail } from '../dev/email-browser';
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
       ['email-390.png', 390, false],
       ['email-1024.png', 1024, false],
       ['email-390-dark.png', 390, true],
+      ['email-1024-dark.png', 1024, true],
     ] as const) {
       const screenshot = resolve('docs', file);
       const layout = await renderEmail(browser, digest.html, { width, dark, screenshot });

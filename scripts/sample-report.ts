@@ -5,6 +5,7 @@ import {
   type SampleProject,
   type SessionLog,
   withExtraSessions,
+  withSampleKeys,
 } from '../dev/sample-usage';
 import { createUsageApi } from '../functions/report/adapters/usage-api';
 import { costWindowOf } from '../functions/report/core/cost';
@@ -26,19 +27,22 @@ export const tryCommand = (baseUrl: string) =>
   `OPENAI_ADMIN_KEY=${SAMPLE_ADMIN_KEY} npx usage-digest --base-url ${baseUrl}`;
 
 /**
- * The sample organization up to `now`: 90 days of a dozen named projects with a weekly rhythm, and
- * a day before `now` (local, in `timeZone`) with something unusual: one project spikes and a new
- * one appears.
+ * The sample organization up to `now`: 90 days of a dozen named projects with a weekly rhythm, a
+ * few API keys each (the most from "eval-runner", owned by the ci-bot service account), and a day
+ * before `now` (local, in `timeZone`) with something unusual: one project spikes and a new one
+ * appears.
  */
 export function sampleUsageLog(now: number, timeZone: string): SessionLog {
   const day = previousLocalDay(now, timeZone).window;
   const regular = generateSessionLog({ from: now - 90 * 86_400, to: now, projectCount: 12, seed: 2026 });
   const spiking = regular.projects[2] as { id: string; name: string };
-  return withExtraSessions(
-    withExtraSessions(regular, spiking, { from: day.start, to: day.end }, 160),
-    { id: 'proj_00zznew', name: 'Agent Evaluations' },
-    { from: day.start + 9 * 3600, to: day.start + 17 * 3600 },
-    64,
+  return withSampleKeys(
+    withExtraSessions(
+      withExtraSessions(regular, spiking, { from: day.start, to: day.end }, 160),
+      { id: 'proj_00zznew', name: 'Agent Evaluations' },
+      { from: day.start + 9 * 3600, to: day.start + 17 * 3600 },
+      64,
+    ),
   );
 }
 

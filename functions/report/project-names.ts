@@ -1,4 +1,5 @@
 import type { NamesCache } from './adapters/names-cache';
+import { isCodeInterpreterLine } from './core/cost';
 import { errorSummary } from './errors';
 import type { ReportLogger } from './logger';
 
@@ -20,6 +21,14 @@ export interface ProjectNames {
   namesFor(ids: readonly string[]): Promise<ReadonlyMap<string, string>>;
   /** Settles once a background refresh has been stored (or has failed, logged): await before returning. */
   settled(): Promise<void>;
+  /**
+   * The exact code interpreter line item names daily runs have seen, kept with the names: a range
+   * report asks the Costs API for those lines alone. Undefined (or absent) when none are known: ask
+   * for every line.
+   */
+  lineItems?(): Promise<readonly string[] | undefined>;
+  /** Keeps the code interpreter line item names a daily run saw, for the ranges after it (in the background). */
+  learnLineItems?(seen: Iterable<string>): void;
 }
 
 /** Lists the projects on every run (the CLI, and the function without a table). */
@@ -68,8 +77,9 @@ export function cachedNames(options: {
     return listing;
   };
 
-  const fresh = cache.read().then(
-    (cached) => {
+  const stored = cache.readWithLineItems();
+  const fresh = stored.then(
+    ({ names: cached }) => {
       const age = cached ? now() - cached.listedAt : Number.POSITIVE_INFINITY;
       // Started at once when stale: alongside the usage queries when it is needed, else in the background.
       if (age > NAMES_REFRESH_AFTER_SECONDS) {
@@ -84,7 +94,30 @@ export function cachedNames(options: {
     },
   );
 
+  // Line item names are not names of projects: kept however old the names are.
+  const known = stored.then(
+    (read) => read.lineItems,
+    () => undefined,
+  );
+  let learning: Promise<unknown> = Promise.resolve();
+
   return {
+    lineItems: () => known,
+    learnLineItems(seen) {
+      const names = [...new Set(seen)].filter(isCodeInterpreterLine);
+      const learned = (async () => {
+        const before = new Set((await known) ?? []);
+        const added = names.filter((name) => !before.has(name)).sort();
+        if (added.length === 0) return;
+        try {
+          await cache.learnLineItems(added, now());
+          logger.info('code interpreter line items learned', { line_items: added });
+        } catch (error) {
+          logger.warn('code interpreter line items not cached', { error: errorSummary(error) });
+        }
+      })();
+      learning = Promise.all([learning, learned]);
+    },
     async namesFor(ids) {
       const names = await fresh;
       // Stryker disable next-line StringLiteral: without fresh names the read has already started the listing, with its own reason
@@ -101,6 +134,7 @@ export function cachedNames(options: {
     async settled() {
       await fresh;
       await listing?.catch(() => {});
+      await learning;
     },
   };
 }

@@ -1,16 +1,16 @@
 import type { UsageApi } from './adapters/usage-api';
 import type { ReportRequest } from './core/event';
-import type { Window } from './core/local-time';
+import type { LocalDate, Window } from './core/local-time';
 import {
-  costDayOf,
+  digestSpendWindow,
   projectsSpendingThisMonth,
   type RouteBudget,
   type RunwayInputs,
 } from './core/report-runway';
-import { runwaySpendWindow } from './core/runway';
 import type { SpendLimit } from './core/spend-limit';
 import { AuthError, errorSummary } from './errors';
 import type { ReportLogger } from './logger';
+import type { ProjectNames } from './project-names';
 import {
   limitFailureReason,
   type ProjectLimits,
@@ -28,6 +28,8 @@ export interface RunwaySettings {
   readonly routes?: readonly RouteBudget[];
   /** Where the projects' hard limits come from. @default read on every run */
   readonly spendLimits?: ProjectSpendLimits;
+  /** The code interpreter line item names daily runs learn and ranges ask for alone (kept with the names). */
+  readonly lineItems?: Pick<ProjectNames, 'lineItems' | 'learnLineItems'>;
 }
 
 /** The runway of a report, once fetched, and what of it is missing. */
@@ -47,6 +49,13 @@ export interface CostAndRunway {
   costUnavailable(): string | undefined;
   /** The runway; undefined for a range report. Never rejects. */
   readonly runway: Promise<FetchedRunway | undefined>;
+  /**
+   * The UTC days code interpreter's part per day covers (digestSpendWindow: the runway's and the
+   * chart's); undefined for a range report.
+   */
+  readonly spendWindow?: Window;
+  /** The code interpreter line item names each project's cost lines carried over the cost window; null for a range or without cost. */
+  readonly lineItems: Promise<ReadonlyMap<string | null, readonly string[]> | null>;
 }
 
 /**
@@ -55,7 +64,9 @@ export interface CostAndRunway {
  * runway's days (runwaySpendWindow of its cost day C): each project's total and code interpreter's
  * part, the organization's and each route's (see fetchCostsAndSpend), all in the first wave with
  * the organization's hard limit; the projects' hard limits follow as the costs arrive (or come from
- * the cache). Nothing here fails the report: what is missing is said in a note.
+ * the cache). The same daily spend reaches back to `chartFrom`, the first day the digest's chart
+ * draws, so the chart's cost per day costs no query more. Nothing here fails the report: what is
+ * missing is said in a note.
  */
 export function startCostAndRunway(
   request: ReportRequest,
@@ -63,6 +74,7 @@ export function startCostAndRunway(
   usageApi: UsageApi,
   logger: ReportLogger,
   settings: RunwaySettings = {},
+  chartFrom?: LocalDate,
 ): CostAndRunway {
   let costUnavailable: string | undefined;
   const failed = (error: unknown) => {
@@ -72,15 +84,22 @@ export function startCostAndRunway(
   };
   if (request.kind === 'range') {
     return {
-      costs: usageApi.fetchCosts(costWindow, request.projectIds).catch(failed),
+      costs: Promise.resolve(settings.lineItems?.lineItems?.())
+        .then((known) => usageApi.fetchCosts(costWindow, request.projectIds, known))
+        .catch(failed),
+      lineItems: Promise.resolve(null),
       costUnavailable: () => costUnavailable,
       runway: Promise.resolve(undefined),
     };
   }
+  // The chart needs code interpreter's part alone over its older days, not every project's total.
+  const runwayWindow = digestSpendWindow(costWindow);
+  const spendWindow = digestSpendWindow(costWindow, chartFrom);
   const fetched = usageApi
     .fetchCostsAndSpend({
       costWindow,
-      runwayWindow: runwaySpendWindow(costDayOf(costWindow)),
+      runwayWindow,
+      ...(spendWindow.start < runwayWindow.start ? { chartWindow: spendWindow } : {}),
       ...(request.projectIds ? { projectIds: request.projectIds } : {}),
       ...(settings.routes ? { routes: settings.routes.map((route) => route.projectIds) } : {}),
     })
@@ -132,7 +151,12 @@ export function startCostAndRunway(
   })();
   return {
     costs: fetched.then((both) => both?.codeInterpreter ?? null),
+    lineItems: fetched.then((both) => {
+      if (both) settings.lineItems?.learnLineItems?.([...both.lineItems.values()].flat());
+      return both?.lineItems ?? null;
+    }),
     costUnavailable: () => costUnavailable,
     runway,
+    spendWindow,
   };
 }

@@ -1,8 +1,16 @@
 import { createHmac } from 'node:crypto';
+import { SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSessionLog, type SessionLog } from '../../dev/sample-usage';
+import { createMailer } from '../../functions/report/adapters/mailer';
+import type { DigestContent } from '../../functions/report/channels/channel';
+import { createEmailChannel } from '../../functions/report/channels/email';
+import { createSlackChannel } from '../../functions/report/channels/slack';
+import { createTeamsChannel } from '../../functions/report/channels/teams';
 import { WEBHOOK_MAX_BYTES } from '../../functions/report/channels/webhook';
+import type { ReportResult } from '../../functions/report/core/report';
 import { renderAdaptiveCard } from '../support/adaptive-card';
+import { dailyChart } from '../support/digest-chart';
 import { Harness, lambdaContext, scheduledEvent } from '../support/harness';
 import { WebhookReceiver } from '../support/receiver';
 
@@ -145,4 +153,109 @@ describe('Every channel at 5,000 projects with long hostile names', () => {
       expect(size).toBeLessThan(10 * 1024 * 1024);
     }
   }, 240_000);
+});
+
+/** 1,500 projects named hostilely at 200+ characters, a chart with a sparkline each, 40 unusual with three hostile keys each. */
+function chartedDay(): DigestContent {
+  const start = Date.parse('2026-11-20T23:00:00Z') / 1000;
+  const long = 'x'.repeat(150);
+  const projects = Array.from({ length: 1_500 }, (_, i) => ({
+    project_id: `proj_${i}`,
+    project_name: `${HOSTILE[i % HOSTILE.length]} ${long} ${i}`,
+    num_sessions: 10_000 - i,
+    cost_usd: 2 + (i % 7),
+  }));
+  const report: ReportResult = {
+    kind: 'daily',
+    start_time: start,
+    end_time: start + 86_400,
+    total_sessions: projects.reduce((sum, p) => sum + p.num_sessions, 0),
+    total_cost_usd: projects.reduce((sum, p) => sum + p.cost_usd, 0),
+    cost_start_time: start + 3_600,
+    cost_end_time: start + 3_600 + 86_400,
+    projects,
+    unusual: projects.slice(0, 40).map((p, i) => ({
+      project_id: p.project_id,
+      reason: 'spike' as const,
+      num_sessions: p.num_sessions,
+      mean_7d: p.num_sessions / 4,
+      cost_usd: p.cost_usd,
+      keys: [0, 1, 2].map((k) => ({
+        api_key_id: `key_${i}_${k}`,
+        name: `${HOSTILE[(i + k) % HOSTILE.length]} ${long}`,
+        redacted_value: k === 2 ? null : `sk-...${k}${i}`,
+        owner: `${HOSTILE[(i + k + 1) % HOSTILE.length]}`,
+        cost_usd: p.cost_usd / (k + 2),
+      })),
+    })),
+  };
+  return {
+    report,
+    timeZone: 'Europe/Berlin',
+    trend: {
+      compared_sessions: 1,
+      seven_day_mean_sessions: 1,
+      projects: projects.map((p) => ({ project_id: p.project_id, compared_sessions: p.num_sessions - 5 })),
+      chart: dailyChart(
+        '2026-11-21',
+        new Map(
+          projects.map((p, i) => [p.project_id, Array.from({ length: 14 }, (_, d) => (d * 31 + i) % 97)]),
+        ),
+      ),
+    },
+    notes: {},
+  };
+}
+
+describe('Every chat and email channel at 1,500 projects with a chart, sparklines and the keys behind 40 spikes', () => {
+  it('sends an email under SES’s 10 MB and chat messages within their limits', async () => {
+    const content = chartedDay();
+    const ses = new SESClient({
+      endpoint: harness.ses.url,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const email = createEmailChannel(createMailer(ses, 'digest@example.com'), ['team@example.com']);
+    const slack = createSlackChannel(`${base}/slack-charted`);
+    const teams = createTeamsChannel(`${base}/teams-charted`);
+    await Promise.all([email, slack, teams].map((channel) => channel.send(channel.render(content) as never)));
+
+    // email: SendRawEmail takes at most 10 MB (SES API reference, "SendRawEmail"). Names of 200+
+    // characters and 40 spikes' keys take the HTML past Gmail's ~102 KB (about 147 KB): Gmail then
+    // clips the tail behind "View entire message"; render.test.ts keeps a usual digest under it.
+    const sent = (await harness.ses.emails()).find((e) => e.subject?.includes('2026-11-21'));
+    const html = sent?.body.html ?? '';
+    expect(html).toContain('aria-label="Sessions per day, 22 Oct to 21 Nov:');
+    expect(html.match(/class="ud-spark"/g)).toHaveLength(25);
+    expect(html).toContain('a key since deleted');
+    const size =
+      Buffer.byteLength(html) +
+      Buffer.byteLength(sent?.body.text ?? '') +
+      (sent?.attachments ?? []).reduce((total, a) => total + a.content.length, 0);
+    expect(size).toBeLessThan(10 * 1024 * 1024);
+
+    // Slack: Block Kit's 50 blocks and 3,000 characters a section (docs.slack.dev/reference/block-kit)
+    const message = posted('/slack-charted');
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    let total = 0;
+    for (const block of message.blocks) {
+      const texts = [block.text?.text, ...(block.elements ?? []).map((e: { text: string }) => e.text)];
+      for (const text of texts.filter((t): t is string => t !== undefined)) {
+        total += text.length;
+        expect(text.length).toBeLessThanOrEqual(block.type === 'header' ? 150 : 3000);
+        expect(text).not.toMatch(/<https?:|<!channel>|\u2028|\u2029/);
+      }
+    }
+    expect(total).toBeLessThanOrEqual(12_000);
+    expect(JSON.stringify(message.blocks)).toMatch(/Last 14 days: `[▁-█]{14}`/);
+    expect(JSON.stringify(message.blocks)).toContain('◦ ');
+
+    // Teams: under the 28 KB Microsoft documents, parsed cleanly, no link
+    const [post] = receiver.to('/teams-charted');
+    expect(Buffer.byteLength(post?.body ?? '')).toBeLessThan(28 * 1024);
+    const card = renderAdaptiveCard(JSON.parse(post?.body ?? '{}').attachments[0].content);
+    expect(card.events).toEqual([]);
+    expect(card.links).toEqual([]);
+    expect(card.text).toMatch(/Last 14 days: [▁-█]{14}/);
+  }, 120_000);
 });

@@ -84,7 +84,7 @@ describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
     expect(message.blocks[1].text.type).toBe('mrkdwn');
     expect(message.blocks[1].text.text).toMatch(
       new RegExp(
-        `^${result.total_sessions.toLocaleString('en-US')} sessions · \\$[\\d.,]+ code interpreter cost \\(cost: 22 Nov, UTC day\\)$`,
+        `^${result.total_sessions.toLocaleString('en-US')} sessions · \\$[\\d.,]+ code interpreter cost \\(cost: 22 Nov, UTC day\\)\nLast 14 days: \`[▁-█]{14}\`$`,
       ),
     );
     const top = message.blocks.find(
@@ -126,6 +126,8 @@ describe('Channels: Slack, Teams and a signed webhook beside the email', () => {
       { type: 'TextRun', text: expect.any(String), weight: 'Bolder' },
       { type: 'TextRun', text: expect.stringMatching(/^ \(proj_\w+\)$/), isSubtle: true },
       { type: 'TextRun', text: expect.stringMatching(/^: [\d,]+ · \$[\d.]+ · [▲▼=]/) },
+      { type: 'TextRun', text: ' · ' },
+      { type: 'TextRun', text: expect.stringMatching(/^[▁-█]{14}$/), fontType: 'Monospace' },
     ]);
     expect(attachment.content.body.at(-1)).toEqual({
       type: 'RichTextBlock',
@@ -324,8 +326,8 @@ describe('Routes: a digest per team, from one fetch', () => {
       scheduledEvent('2026-11-23T06:00:00Z'),
       lambdaContext(),
     );
-    // The same usage requests as without routes: two queries (day and trend), one page each.
-    expect(harness.usageApi.usageRequests()).toHaveLength(2);
+    // The same usage requests as without routes: five hourly queries (the day and the 30 before it).
+    expect(harness.usageApi.usageRequests()).toHaveLength(5);
     expect(result.total_sessions).toBe(expectedTotal(day.start, day.end));
 
     const emails = await harness.ses.emails();

@@ -4,6 +4,7 @@ import {
   generateSessionLog,
   type SessionLog,
   withExtraSessions,
+  withSampleKeys,
 } from '../../dev/sample-usage';
 import { localDayWindow } from '../../functions/report/core/local-time';
 import type { ReportResult } from '../../functions/report/core/report';
@@ -234,6 +235,40 @@ describe('Unusual first', () => {
     const html = email?.body.html ?? '';
     expect(html.indexOf('⚠ 3 unusual')).toBeGreaterThan(0);
     expect(html.indexOf('⚠ 3 unusual')).toBeLessThan(html.indexOf('>Project</th>'));
+  });
+
+  it('names the keys behind each unusual project, from one more wave, in the result and the email', async () => {
+    harness.usageApi.configure({ log: withSampleKeys(UNUSUAL) });
+    const result = await runDaily();
+    const spike = result.unusual?.find((u) => u.project_id === SPIKING.id);
+    const keys = spike?.keys ?? [];
+    expect(keys[0]).toMatchObject({ name: 'eval-runner', owner: 'ci-bot' });
+    expect(keys[0]?.redacted_value).toMatch(/^sk-\.\.\./);
+    // The keys' costs are the project's day, split: nothing lost, nothing counted twice.
+    expect(sum(keys.map((k) => k.cost_usd))).toBeCloseTo(spike?.cost_usd ?? Number.NaN, 6);
+    const keyCosts = harness.usageApi.requests.filter((r) =>
+      r.params.getAll('group_by').includes('api_key_id'),
+    );
+    expect(keyCosts.map((r) => [r.params.getAll('project_ids'), r.params.getAll('line_items')])).toEqual(
+      result.unusual?.map((u) => [[u.project_id], ['Code Interpreter sessions']]),
+    );
+    const keyWave = harness.usageApi.requests.filter(
+      (r) => r.path.endsWith('/api_keys') || r.params.getAll('group_by').includes('api_key_id'),
+    );
+    expect(keyWave).toHaveLength(2 * (result.unusual?.length ?? 0));
+    expect(countWaves(keyWave)).toBe(1);
+    const [email] = await harness.ses.emails();
+    expect(email?.body.text).toMatch(/\d+% from key "eval-runner" \(sk-\.\.\.\w+\), owned by ci-bot/);
+  });
+
+  it('asks for no key on a day with nothing unusual', async () => {
+    harness.usageApi.configure({ log: withSampleKeys(STEADY) });
+    const result = await runDaily();
+    expect(result.unusual).toEqual([]);
+    const asked = harness.usageApi.requests.filter(
+      (r) => r.path.endsWith('/api_keys') || r.params.getAll('group_by').includes('api_key_id'),
+    );
+    expect(asked).toEqual([]);
   });
 
   it('flags nothing in a steady week', async () => {

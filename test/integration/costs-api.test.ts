@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fetchCodeInterpreterCosts, fetchCostsAndSpend } from '../../functions/report/adapters/costs-api';
+import {
+  fetchCodeInterpreterCosts,
+  fetchCostsAndSpend,
+  fetchDailyCosts,
+} from '../../functions/report/adapters/costs-api';
 import { createOpenAiHttp } from '../../functions/report/adapters/openai-http';
 import { AuthError, PaginationError, UsageApiError } from '../../functions/report/errors';
 import { closeServer, listenOnLoopback } from '../support/loopback';
@@ -97,6 +101,17 @@ describe('Function: fetchCodeInterpreterCosts', () => {
     expect(seen.map((url) => url.searchParams.get('page'))).toEqual([null, 'c2']);
     expect(seen[1]?.searchParams.get('start_time')).toBe(String(START));
     expect(seen[0]?.searchParams.has('project_ids')).toBe(false);
+  });
+
+  it('asks for the code interpreter lines alone with the exact names known, and for every line with none known', async () => {
+    answer = (_, res) => send(res, 200, page([bucket(START, [row('p1', 1)]), bucket(START + DAY, [])]));
+    const names = ['Code Interpreter sessions', 'code interpreter sessions'];
+    expect(await fetchCodeInterpreterCosts(http(), WINDOW, undefined, names)).toEqual(new Map([['p1', 1]]));
+    expect(seen[0]?.searchParams.getAll('line_items')).toEqual(names);
+    seen.length = 0;
+    await fetchCodeInterpreterCosts(http(), WINDOW, undefined, []);
+    await fetchCodeInterpreterCosts(http(), WINDOW);
+    expect(seen.map((url) => url.searchParams.has('line_items'))).toEqual([false, false]);
   });
 
   it('runs a year as chunks of 180 days at once', async () => {
@@ -350,4 +365,114 @@ describe('Function: fetchCostsAndSpend', () => {
       );
     },
   );
+});
+
+describe('Function: fetchCostsAndSpend, line item names', () => {
+  it("gives the code interpreter line item names each project's cost lines carried over the cost window", async () => {
+    answer = (url, res) =>
+      send(
+        res,
+        200,
+        url.searchParams.getAll('group_by').join('+') === 'project_id+line_item'
+          ? page([
+              bucket(START + DAY, [
+                row('p1', 1),
+                row('p1', 2, 'code interpreter sessions'),
+                row('p1', 5, 'gpt-4.1, input'),
+                row(null, 0.5, 'Code Interpreter sessions'),
+                row('p2', 3, 'gpt-4.1, input'),
+              ]),
+            ])
+          : page([]),
+      );
+    const { lineItems } = await fetchCostsAndSpend(http(), {
+      costWindow: { start: START + DAY, end: START + 2 * DAY },
+      runwayWindow: WINDOW,
+    });
+    expect(lineItems).toEqual(
+      new Map<string | null, readonly string[]>([
+        ['p1', ['Code Interpreter sessions', 'code interpreter sessions']],
+        [null, ['Code Interpreter sessions']],
+      ]),
+    );
+  });
+});
+
+describe('Function: fetchDailyCosts', () => {
+  it("gives each project's code interpreter cost and total per UTC day, from one wave of two queries", async () => {
+    const held: (() => void)[] = [];
+    const answers: Record<string, unknown> = {
+      'project_id+line_item': page([
+        bucket(START, [row('p1', 1), row('p1', 4, 'gpt-4.1, input'), row(null, 0.5)]),
+        bucket(START + DAY, [row('p2', 2, 'code interpreter sessions')]),
+      ]),
+      project_id: page([
+        bucket(START, [row('p1', 5, null as never), row(null, 0.5, null as never)]),
+        bucket(START + DAY, [row('p2', 2, null as never), row('p3', 9, null as never)]),
+      ]),
+    };
+    answer = (url, res) => {
+      held.push(() => send(res, 200, answers[url.searchParams.getAll('group_by').join('+')] ?? page([])));
+      // Answered only once both have arrived: one wave, or the test times out.
+      if (held.length === 2) for (const release of held) release();
+    };
+    const costs = await fetchDailyCosts(http(), WINDOW, ['p1', 'p2', 'p3']);
+    expect(seen.map((url) => url.searchParams.getAll('project_ids').join(','))).toEqual([
+      'p1,p2,p3',
+      'p1,p2,p3',
+    ]);
+    expect(costs.codeInterpreter).toEqual(
+      new Map([
+        [
+          '2026-11-21',
+          new Map<string | null, number>([
+            ['p1', 1],
+            [null, 0.5],
+          ]),
+        ],
+        ['2026-11-22', new Map([['p2', 2]])],
+      ]),
+    );
+    expect(costs.total).toEqual(
+      new Map([
+        [
+          '2026-11-21',
+          new Map<string | null, number>([
+            ['p1', 5],
+            [null, 0.5],
+          ]),
+        ],
+        [
+          '2026-11-22',
+          new Map([
+            ['p2', 2],
+            ['p3', 9],
+          ]),
+        ],
+      ]),
+    );
+  });
+
+  it('lists a day without cost as empty, merges a continued day and fails on a conflicting repeat', async () => {
+    answer = (url, res) =>
+      send(
+        res,
+        200,
+        url.searchParams.get('page') === 'c2'
+          ? page([bucket(START, [row('p2', 2), row('p1', 1)])])
+          : page([bucket(START, [row('p1', 1)])], 'c2'),
+      );
+    const costs = await fetchDailyCosts(http(), WINDOW);
+    expect(costs.codeInterpreter.get('2026-11-21')).toEqual(
+      new Map([
+        ['p1', 1],
+        ['p2', 2],
+      ]),
+    );
+    expect(costs.codeInterpreter.get('2026-11-22')).toEqual(new Map());
+    answer = (_, res) => send(res, 200, page([bucket(START, [row('p1', 1), row('p1', 3)])]));
+    const error = await failure(fetchDailyCosts(http(), WINDOW));
+    expect(error).toBeInstanceOf(UsageApiError);
+    expect(error.message).toContain('repeats project p1');
+  });
 });

@@ -185,7 +185,7 @@ describe('Function: deliverDigest', () => {
     expect([...team.keys()].sort()).toEqual([third, fourth].sort());
     expect([...whole.keys()].slice(0, 2)).not.toContain(third);
     for (const [id, line] of team) {
-      expect(line).toMatch(/ vs last Sun$/);
+      expect(line).toMatch(/ vs last Sun · `[▁-█]{14}`$/);
       expect(line).toBe(whole.get(id));
     }
   });

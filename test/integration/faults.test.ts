@@ -34,8 +34,8 @@ describe('Faults that end in an exact report', () => {
     harness.usageApi.inject('usage', fault);
     const result = await harness.handler()(UTC_EVENT, lambdaContext());
     expect(result.total_sessions).toBe(exactTotal);
-    // Two planned queries plus the one retried.
-    expect(harness.usageApi.usageRequests()).toHaveLength(3);
+    // Five planned queries (the report day and the 30 before it, hour by hour) plus the one retried.
+    expect(harness.usageApi.usageRequests()).toHaveLength(6);
     expect(await harness.ses.emails()).toHaveLength(1);
   });
 

@@ -71,8 +71,9 @@ describe('Handler: scheduled daily report', () => {
     await harness.handler()(scheduledEvent('2026-11-23T06:00:00Z'), lambdaContext());
 
     const usage = harness.usageApi.usageRequests();
-    // Eight Berlin days (the report day and seven before) are 192 hourly buckets: two queries.
-    expect(usage).toHaveLength(2);
+    // The report day and the 30 Berlin days before it (the chart's; 25 Oct has 25 hours) are 745
+    // hourly buckets: five queries.
+    expect(usage).toHaveLength(5);
     for (const { params } of usage) {
       const width = params.get('bucket_width');
       const size = width === '1d' ? 86_400 : width === '1h' ? 3_600 : 60;
@@ -142,8 +143,9 @@ describe('Handler: scheduled daily report', () => {
     expect(email?.body.text).toContain(
       `Last Sun: ${total('2026-11-15').toLocaleString('en-US')}; 7-day average: ${mean.toLocaleString('en-US')}`,
     );
-    // Two hourly queries across the eight days, nine minute queries at the eight midnights' edges.
-    expect(harness.usageApi.usageRequests()).toHaveLength(11);
+    // Five hourly queries across the 31 days; the nine midnights of the report day and its trend
+    // days in five minute queries, two to a query.
+    expect(harness.usageApi.usageRequests()).toHaveLength(10);
   });
 });
 
@@ -232,11 +234,11 @@ describe('Handler: the admin key', () => {
     expect(error.message).toContain(
       'the OpenAI admin key was rejected (401): the usage API takes only an organization admin key',
     );
-    // The two planned usage queries, the projects list, the three cost queries (the day by project
+    // The five planned usage queries, the projects list, the three cost queries (the day by project
     // and line item, the runway's days by project and by line item) and the organization's spend
     // limit, each asked once: no retries.
-    expect(harness.usageApi.requests.map((r) => r.status)).toEqual(Array(7).fill(401));
-    expect(new Set(harness.usageApi.requests.map((r) => `${r.path}?${r.params}`)).size).toBe(7);
+    expect(harness.usageApi.requests.map((r) => r.status)).toEqual(Array(10).fill(401));
+    expect(new Set(harness.usageApi.requests.map((r) => `${r.path}?${r.params}`)).size).toBe(10);
     expect(await harness.ses.emails()).toHaveLength(0);
     expect(harness.logs()).not.toContain('sk-admin-REVOKED-key-value-42');
     expect(harness.logs()).not.toContain(ADMIN_KEY);
@@ -287,9 +289,9 @@ describe('Handler: the admin key', () => {
     expect(find('usage plan')).toMatchObject({
       window: day,
       time_zone: 'Europe/Berlin',
-      windows: 8,
-      queries: 2,
-      buckets: 192,
+      windows: 31,
+      queries: 5,
+      buckets: 745,
     });
     expect(find('retrying usage API request')).toMatchObject({
       level: 'WARN',
@@ -301,10 +303,10 @@ describe('Handler: the admin key', () => {
     expect(find('report computed')).toMatchObject({
       total_sessions: result.total_sessions,
       projects: result.projects.length,
-      queries: 2,
-      // Two usage queries and one retry, the names, three cost queries, and the spend limits
+      queries: 5,
+      // Five usage queries and one retry, the names, three cost queries, and the spend limits
       // (without a table, read on every run).
-      requests: 7 + harness.usageApi.spendLimitRequests().length,
+      requests: 10 + harness.usageApi.spendLimitRequests().length,
       retries: 1,
       fetch_ms: expect.any(Number),
     });

@@ -111,7 +111,8 @@ describe('Exactly one digest per scheduled day', () => {
   it('sends once when a run fails before sending and is retried', async () => {
     harness.usageApi.inject(
       'usage',
-      ...Array.from({ length: 10 }, () => ({ kind: 'status', status: 500 }) as const),
+      // Five attempts for each of the daily run's five usage queries: one of them gives up.
+      ...Array.from({ length: 25 }, () => ({ kind: 'status', status: 500 }) as const),
     );
     await expect(harness.handler()(EVENT, lambdaContext(32_000))).rejects.toThrow(/HTTP 500/);
     expect(await records()).toHaveLength(0);

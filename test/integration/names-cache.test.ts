@@ -89,3 +89,30 @@ describe('Function: createNamesCache', () => {
     expect(await cache().read()).toEqual({ names: new Map(), listedAt: T });
   });
 });
+
+describe('Function: createNamesCache, line item names', () => {
+  it('reads an item written before line items were kept: the names, and no line items', async () => {
+    // The item as the previous version put it: names and listed_at only.
+    await put({
+      names: { B: gzipSync(JSON.stringify([...NAMES])) },
+      listed_at: { N: String(T) },
+      expiration: { N: String(T + 30 * 86_400) },
+    });
+    expect(await cache().read()).toEqual({ names: NAMES, listedAt: T });
+    expect(await cache().readWithLineItems()).toEqual({ names: { names: NAMES, listedAt: T } });
+  });
+
+  it('adds line items as a set (a union), kept when the names are rewritten, and readable before any names', async () => {
+    await cache().learnLineItems(['code interpreter sessions'], T);
+    expect(await cache().readWithLineItems()).toEqual({ lineItems: ['code interpreter sessions'] });
+    expect((await item())?.expiration).toEqual({ N: String(T + 30 * 86_400) });
+    await cache().write({ names: NAMES, listedAt: T });
+    await cache().learnLineItems(['Code Interpreter sessions', 'code interpreter sessions'], T + 1);
+    await cache().write({ names: new Map([['proj_a', 'newer']]), listedAt: T + 2 });
+    expect(await cache().readWithLineItems()).toEqual({
+      names: { names: new Map([['proj_a', 'newer']]), listedAt: T + 2 },
+      lineItems: ['Code Interpreter sessions', 'code interpreter sessions'],
+    });
+    expect((await item())?.expiration).toEqual({ N: String(T + 2 + 30 * 86_400) });
+  });
+});

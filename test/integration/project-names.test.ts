@@ -367,3 +367,66 @@ describe('Function: listedNames', () => {
     await expect(source.namesFor(['p1'])).rejects.toThrow('down');
   });
 });
+
+describe('Code interpreter line item names kept with the names', () => {
+  const DAILY = { time: '2026-11-23T06:00:00Z', dry_run: true };
+  // The fake spells code interpreter's line by the UTC day's parity: the cost day, 22 Nov, is even.
+  const COST_DAY_LINE =
+    Math.round(Date.parse('2026-11-22T00:00:00Z') / 86_400_000) % 2 === 0
+      ? 'Code Interpreter sessions'
+      : 'code interpreter sessions';
+  const costRequests = () => harness.usageApi.costRequests();
+
+  it('are learned by a daily run and asked for alone by the next range report', async () => {
+    await harness.handler({ REPORT_TIMEZONE: 'UTC' })(DAILY, lambdaContext());
+    expect((await cache().readWithLineItems()).lineItems).toEqual([COST_DAY_LINE]);
+    harness.usageApi.reset();
+    const result = await run();
+    const [range] = costRequests();
+    expect(costRequests()).toHaveLength(1);
+    expect(range?.params.getAll('line_items')).toEqual([COST_DAY_LINE]);
+    expect(result.total_cost_usd).toBeGreaterThan(0);
+  });
+
+  it('are asked for as every line when none are known yet (a first run)', async () => {
+    await run();
+    const [range] = costRequests();
+    expect(range?.params.has('line_items')).toBe(false);
+    expect((await cache().readWithLineItems()).lineItems).toBeUndefined();
+  });
+
+  it('grow as daily runs see new spellings, none dropped, and survive a refresh of the names', async () => {
+    await cache().learnLineItems(['code interpreter sessions (legacy)'], NOW_S);
+    await storeNames(SAMPLE_LOG, NOW_S - 21 * HOUR);
+    await harness.handler({ REPORT_TIMEZONE: 'UTC' })(DAILY, lambdaContext());
+    const stored = await cache().readWithLineItems();
+    expect(stored.names?.listedAt).toBe(NOW_S);
+    expect(stored.lineItems).toEqual([COST_DAY_LINE, 'code interpreter sessions (legacy)'].sort());
+  });
+});
+
+describe('Function: cachedNames, line items', () => {
+  const silent: ReportLogger = { info: () => {}, warn: () => {} };
+  it('learns only code interpreter names it does not know, and reads them with the names however old', async () => {
+    await cache().learnLineItems(['Code Interpreter sessions'], NOW_S);
+    const names = cachedNames({
+      cache: cache(),
+      list: async () => new Map(),
+      now: () => NOW_S,
+      logger: silent,
+    });
+    expect(await names.lineItems?.()).toEqual(['Code Interpreter sessions']);
+    names.learnLineItems?.(['Code Interpreter sessions', 'gpt-4.1, input', 'code interpreter sessions']);
+    await names.settled();
+    expect(await rawLineItems()).toEqual(['Code Interpreter sessions', 'code interpreter sessions']);
+  });
+});
+
+const rawLineItems = async () => {
+  const client = harness.dynamodb?.client;
+  if (!client) throw new Error('no DynamoDB');
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: IDEMPOTENCY_TABLE, Key: { id: { S: NAMES_CACHE_KEY } } }),
+  );
+  return Item?.line_items?.SS?.sort();
+};

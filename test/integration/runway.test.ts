@@ -185,14 +185,17 @@ describe('Month to date, pace and forecast of a daily digest', () => {
     });
     // The report's day by project and line item as before; the runway's days by project alone and
     // by line item alone, a few rows a project and day rather than one a line item; every route's
-    // projects in one query by project and line item.
+    // projects in one query by project and line item. Code interpreter's part reaches back to C-30,
+    // the first day the chart draws; each project's total stays on the runway's days, and month to
+    // date and pace above read only their own.
     const from = [`${costDay.slice(0, 8)}01`, plusDays(costDay, -6)].sort()[0] as string;
+    const chartFrom = plusDays(costDay, -30);
     expect(costQueries()).toEqual(
       [
         `project_id+line_item ${costDay}..${costDay}`,
         `project_id ${from}..${costDay}`,
-        `line_item ${from}..${costDay}`,
-        `project_id+line_item ${from}..${costDay} ${A},${B}`,
+        `line_item ${chartFrom}..${costDay}`,
+        `project_id+line_item ${chartFrom}..${costDay} ${A},${B}`,
       ].sort(),
     );
   });

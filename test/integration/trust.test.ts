@@ -17,7 +17,7 @@ import {
 const harness = new Harness();
 const UTC_DAY = localDayWindow('2026-11-22', 'UTC');
 const EVENT = scheduledEvent('2026-11-23T06:00:00Z');
-// In UTC the daily run is one query: the day and its 7 trend days as 8 daily buckets.
+// In UTC the daily run is one query: the day and the 30 before it (its chart's) as 31 daily buckets.
 const utcHandler = (env: Record<string, string> = {}) => harness.handler({ REPORT_TIMEZONE: 'UTC', ...env });
 
 beforeAll(() => harness.start());
@@ -51,7 +51,7 @@ describe('Numbers that are right or a clear error', () => {
     harness.usageApi.inject('usage', { kind: 'rewind' }, { kind: 'inflate' });
     await expectFailureWithoutEmail(
       utcHandler()(EVENT, lambdaContext()),
-      /inconsistent data: bucket 2026-11-15T00:00Z–2026-11-16T00:00Z repeats project \S+ with \d+ sessions after \d+/,
+      /inconsistent data: bucket 2026-10-23T00:00Z–2026-10-24T00:00Z repeats project \S+ with \d+ sessions after \d+/,
     );
   });
 
@@ -59,7 +59,7 @@ describe('Numbers that are right or a clear error', () => {
     harness.usageApi.inject('usage', { kind: 'shift' });
     await expectFailureWithoutEmail(
       utcHandler()(EVENT, lambdaContext()),
-      'bucket 2026-11-23T00:00Z–2026-11-24T00:00Z lies outside the requested 2026-11-15T00:00Z–2026-11-23T00:00Z',
+      'bucket 2026-11-23T00:00Z–2026-11-24T00:00Z lies outside the requested 2026-10-23T00:00Z–2026-11-23T00:00Z',
     );
   });
 

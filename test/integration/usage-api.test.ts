@@ -466,6 +466,68 @@ describe('Project names', () => {
   });
 });
 
+describe('API keys of a project', () => {
+  const keysPage = (data: unknown[], extra: Record<string, unknown> = {}) => ({
+    object: 'list',
+    data,
+    ...extra,
+  });
+  const key = (id: string, owner: unknown, name: unknown = `name ${id}`) => ({
+    object: 'organization.project.api_key',
+    id,
+    name,
+    redacted_value: `sk-...${id}`,
+    owner,
+  });
+
+  it('follow last_id with every enabled key, naming a user by name or email and a service account by name', async () => {
+    const pages = [
+      keysPage(
+        [
+          key('k1', { type: 'service_account', service_account: { id: 's1', name: 'ci-bot' } }),
+          key('k2', { type: 'user', user: { id: 'u1', name: 'Ada', email: 'ada@example.com' } }),
+        ],
+        { has_more: true, last_id: 'k2' },
+      ),
+      keysPage(
+        [
+          key('k3', { type: 'user', user: { id: 'u2', name: '', email: 'grace@example.com' } }),
+          key('k4', {}, `leaked ${KEY}`),
+          { id: 5, name: 'no id' },
+        ],
+        { has_more: false },
+      ),
+    ];
+    answer = (req, res) => json(200, pages[seen.length - 1])(req, res);
+    expect(await api().listApiKeys('proj/1')).toEqual([
+      { id: 'k1', name: 'name k1', redacted_value: 'sk-...k1', owner: 'ci-bot' },
+      { id: 'k2', name: 'name k2', redacted_value: 'sk-...k2', owner: 'Ada' },
+      { id: 'k3', name: 'name k3', redacted_value: 'sk-...k3', owner: 'grace@example.com' },
+      { id: 'k4', name: 'leaked [redacted]', redacted_value: 'sk-...k4', owner: null },
+    ]);
+    expect(seen.map((r) => r.url)).toEqual([
+      '/v1/organization/projects/proj%2F1/api_keys?limit=100&owner_project_access=any',
+      '/v1/organization/projects/proj%2F1/api_keys?limit=100&owner_project_access=any&after=k2',
+    ]);
+  });
+
+  it.each([
+    [
+      'a page without data',
+      keysPage(undefined as unknown as unknown[]),
+      'the API keys listing sent a page without data',
+    ],
+    [
+      'a cursor that does not advance',
+      keysPage([], { has_more: true }),
+      'the API keys listing said has_more but its cursor did not advance',
+    ],
+  ])('fail on %s', async (_, body, message) => {
+    answer = json(200, body);
+    expect((await failure(api().listApiKeys('p1'))).message).toBe(message);
+  });
+});
+
 describe('Function: parseRetryAfter', () => {
   const now = Date.parse('2026-11-23T07:00:00Z');
   it.each([

@@ -108,3 +108,32 @@ describe('The limit on requests in flight', () => {
     expect(countWaves(requests)).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('A scheduled digest with its chart', () => {
+  const chartCases = BENCH_CASES.filter(
+    (c) => /^(daily|weekly|monthly) run,/.test(c.name) && c.projects === undefined,
+  );
+  it.each(chartCases.map((c) => [c.name, c] as const))(
+    '%s: every day it draws in the same one wave, no more requests than go in flight at once',
+    async (_name, c) => {
+      const { api } = targets.for(c);
+      await api.reset();
+      const request = parseEvent(
+        { ...c.event, timezone: c.timeZone },
+        { now: BENCH_END + 8 * 3600, timeZone: 'UTC', recipients: ['a@example.com'] },
+      );
+      const usageApi = createUsageApi({ baseUrl: api.baseUrl, adminKey: BENCH_KEY });
+      // The projects' limits as a warm run has them, from the table (the bench's warm cases).
+      const spendLimits = { limitsFor: async () => ({ limits: new Map() }), settled: async () => {} };
+      const report = await computeReport(request, usageApi, stderrLogger, undefined, undefined, undefined, {
+        spendLimits,
+      });
+      const requests = await api.requests();
+      const chart = report.trend?.chart;
+      if (request.kind === 'daily') expect(chart?.days).toHaveLength(31);
+      else expect(chart?.previous?.length).toBeGreaterThanOrEqual(7);
+      expect(countWaves(requests)).toBe(1);
+      expect(requests.length).toBeLessThanOrEqual(DEFAULT_IN_FLIGHT);
+    },
+  );
+});

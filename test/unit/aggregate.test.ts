@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sumTotals, UsageTally } from '../../functions/report/core/aggregate';
+import { sumDays, sumTotals, UsageTally } from '../../functions/report/core/aggregate';
 import { buildReport, buildTrend, meanOf } from '../../functions/report/core/report';
 import { parseUsagePage } from '../../functions/report/core/usage-page';
 import { thrownBy } from '../support/thrown';
@@ -473,5 +473,71 @@ describe('Function: parseUsagePage, at its edges', () => {
     const error = thrownBy(() => parseUsagePage({ data: [{ start_time: 0, end_time: 60 }] }));
     expect(error?.name).toBe('MalformedPageError');
     expect(error?.message).toBe('data[0] lacks start_time, end_time or results');
+  });
+});
+
+describe('Class: UsageTally, with a piece of an hour moved between windows', () => {
+  // An hour counted for window 0; its last 30 minutes, read in minutes, moved to window 1.
+  const segments = [
+    { width: '1h' as const, start: 0, end: 3_600, window: 0 },
+    { width: '1m' as const, start: 1_800, end: 3_600, window: 0, sign: -1 as const },
+    { width: '1m' as const, start: 1_800, end: 3_600, window: 1 },
+  ];
+  const minutes = { width: '1m' as const, start: 1_800, end: 3_600 };
+  const hour = { width: '1h' as const, start: 0, end: 3_600 };
+
+  it('counts a bucket for every window its range counts for, with the sign it counts with', () => {
+    const tally = new UsageTally(segments, 2);
+    tally.addPage(hour, [bucket(0, 3_600, [{ project_id: 'a', num_sessions: 10 }])]);
+    tally.addPage(minutes, [
+      bucket(1_800, 60, [{ project_id: 'a', num_sessions: 3 }]),
+      bucket(3_540, 60, [{ project_id: 'a', num_sessions: 1 }]),
+    ]);
+    expect(tally.windowTotals().map((totals) => totals.get('a'))).toEqual([6, 4]);
+  });
+
+  it('fails when the minutes of an hour hold more than the hour itself', () => {
+    const tally = new UsageTally(segments, 2);
+    tally.addPage(hour, [bucket(0, 3_600, [{ project_id: 'a', num_sessions: 1 }])]);
+    tally.addPage(minutes, [bucket(1_800, 60, [{ project_id: 'a', num_sessions: 3 }])]);
+    expect(() => tally.windowTotals()).toThrow(/project a has more sessions in the minute buckets/);
+  });
+
+  it('refuses segments that overlap without coinciding', () => {
+    expect(
+      () =>
+        new UsageTally(
+          [
+            { width: '1h', start: 0, end: 7_200, window: 0 },
+            { width: '1h', start: 3_600, end: 10_800, window: 1 },
+          ],
+          2,
+        ),
+    ).toThrow(RangeError);
+  });
+});
+
+describe('Function: sumDays', () => {
+  it('sums the days of a range per project, and only those', () => {
+    const days = [
+      new Map([['a', 1]]),
+      new Map([
+        ['a', 2],
+        [null, 1],
+      ]),
+      new Map([['b', 4]]),
+    ];
+    expect(sumDays(days, { from: 1, to: 3 })).toEqual(
+      new Map<string | null, number>([
+        ['a', 2],
+        [null, 1],
+        ['b', 4],
+      ]),
+    );
+  });
+
+  it('fails naming the field past the largest exact count', () => {
+    const days = [new Map([['a', Number.MAX_SAFE_INTEGER]]), new Map([['a', 1]])];
+    expect(() => sumDays(days, { from: 0, to: 2 }, 'compared_sessions')).toThrow(/^compared_sessions: /);
   });
 });

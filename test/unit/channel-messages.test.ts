@@ -8,6 +8,7 @@ import type { ProjectRow } from '../../functions/report/core/report';
 import type { LimitEntry } from '../../functions/report/core/runway';
 import type { UnusualProject } from '../../functions/report/core/unusual';
 import { renderAdaptiveCard } from '../support/adaptive-card';
+import { dailyChart, periodChart } from '../support/digest-chart';
 
 /** Names an attacker (or a careless admin) can give a project: each would be markup somewhere. */
 const HOSTILE = [
@@ -454,7 +455,7 @@ describe('Chat summary: what a chat message says', () => {
       unusual: [{ project_id: 'proj_gone', reason: 'new', num_sessions: 5, mean_7d: 0, cost_usd: null }],
     });
     expect(chatSummary(day).unusual).toEqual([
-      { name: 'proj_gone', id: 'proj_gone', text: 'new: 5 sessions, none in the 7 days before' },
+      { name: 'proj_gone', id: 'proj_gone', text: 'new: 5 sessions, none in the 7 days before', keys: [] },
     ]);
   });
 
@@ -729,5 +730,141 @@ describe('Webhook: limits over the cap', () => {
     });
     expect(sent.limits.length + sent.limits_truncated).toBe(1_500);
     expect(sent.limits.slice(0, 5)).toEqual(limits.slice(0, 5));
+  });
+});
+
+describe('Charts and the keys behind a spike, in chat', () => {
+  /** smallDay with a chart (proj_a climbing, unattributed new this week) and keys behind proj_a. */
+  function charted(keys: UnusualProject['keys']): DigestContent {
+    const day = smallDay();
+    const [spike, ...rest] = day.report.unusual ?? [];
+    return {
+      ...day,
+      report: { ...day.report, unusual: [{ ...(spike as UnusualProject), keys }, ...rest] },
+      trend: {
+        ...(day.trend as NonNullable<DigestContent['trend']>),
+        chart: dailyChart(
+          '2026-11-22',
+          new Map<string | null, readonly number[]>([
+            ['proj_a', Array.from({ length: 14 }, (_, i) => 300 + i * 70)],
+            [null, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 20, 40]],
+          ]),
+        ),
+      },
+    };
+  }
+  const KEYS: UnusualProject['keys'] = [
+    {
+      api_key_id: 'key_a',
+      name: 'eval-runner',
+      redacted_value: 'sk-...a1B2',
+      owner: 'ci-bot',
+      cost_usd: 2.87,
+    },
+    { api_key_id: 'key_gone', name: null, redacted_value: null, owner: null, cost_usd: 0.4 },
+    {
+      api_key_id: 'key_evil',
+      name: '*boss* <!channel> [x](https://evil.example)',
+      redacted_value: 'sk-...zz_9',
+      owner: '_ops_ <@U123>',
+      cost_usd: 0.01,
+    },
+    { api_key_id: 'key_small', name: 'fourth', redacted_value: 'sk-...4444', owner: null, cost_usd: 0.005 },
+  ];
+
+  it("Slack: the organization's 14 days under the totals, each project's beside it, the top 3 keys under a spike", () => {
+    const message = renderSlack(charted(KEYS));
+    const sections = message.blocks.flatMap((b) => (b.type === 'section' ? [b.text?.text ?? ''] : []));
+    expect(sections[0]).toBe(`${TOTALS}\nLast 14 days: \`▄▅▆▄▁▂▅▆▄▅▆▃▄█\``);
+    expect(sections[1]).toBe(
+      [
+        ':warning: *2 unusual*',
+        '• *Checkout &amp; &lt;Payments&gt;* `proj_a`: spike: 1,200 sessions, 4.0× its 7-day mean of 300',
+        '    ◦ 82% from key "eval-runner" (`sk-...a1B2`), owned by ci-bot',
+        '    ◦ 11% from `key_gone`, a key since deleted',
+        '    ◦ &lt;1% from key "∗boss∗ &lt;!channel&gt; [x](https://evil.example)" (`sk-...zz_9`), owned by ˍopsˍ &lt;@U123&gt;',
+        '• *unattributed*: new: 40 sessions, none in the 7 days before',
+      ].join('\n'),
+    );
+    const top = (sections[2] ?? '').split('\n');
+    expect(top[0]).toBe(
+      '*Checkout &amp; &lt;Payments&gt;* `proj_a`: 1,200 · $3.50 · ▲ +200 vs last Sun · `▃▄▄▄▅▅▆▆▆▇▇███`',
+    );
+    // New this week: its sparkline starts at zero; a project the chart lacks had none.
+    expect(top[1]).toBe('*unattributed*: 40 · = ±0 vs last Sun · `▁▁▁▁▁▁▁▁▁▁▁▂▅█`');
+    expect(top[2]).toBe('*P0* `proj_0`: 30 · $0.00 · `▁▁▁▁▁▁▁▁▁▁▁▁▁▁`');
+    expect(message.blocks.some((b) => JSON.stringify(b).includes('fourth'))).toBe(false);
+  });
+
+  it('Teams: the same sparklines in a monospace run, the keys as plain text that no markdown reads', () => {
+    const message = renderTeams(charted(KEYS));
+    const content = message.attachments[0]?.content as { body: Record<string, unknown>[] };
+    expect(content.body[2]).toEqual(
+      rich(run('Last 14 days: '), run('▄▅▆▄▁▂▅▆▄▅▆▃▄█', { fontType: 'Monospace' })),
+    );
+    const card = renderAdaptiveCard(message.attachments[0]?.content);
+    expect(card.events).toEqual([]);
+    expect(card.links).toEqual([]);
+    expect(card.text).toContain('◦ 82% from key "eval-runner" (sk-...a1B2), owned by ci-bot');
+    expect(card.text).toContain('◦ 11% from key_gone, a key since deleted');
+    expect(card.text).toContain(
+      '◦ <1% from key "*boss* <!channel> [x](https://evil.example)" (sk-...zz_9), owned by _ops_ <@U123>',
+    );
+    expect(card.text).toContain('1,200 · $3.50 · ▲ +200 vs last Sun · ▃▄▄▄▅▅▆▆▆▇▇███');
+  });
+
+  it('Slack and Teams: a weekly digest draws its days against the week before, to one scale', () => {
+    const day = smallDay();
+    const weekly: DigestContent = {
+      ...day,
+      report: { ...day.report, kind: 'weekly', unusual: [] },
+      trend: { ...(day.trend as NonNullable<DigestContent['trend']>), chart: periodChart('2026-11-22', 7) },
+    };
+    const slack = renderSlack(weekly).blocks[1];
+    expect(slack?.type === 'section' && slack.text?.text).toMatch(
+      /\nThis week: `[▁-█]{7}`\nWeek before: `[▁-█]{7}`$/,
+    );
+    const card = renderAdaptiveCard(renderTeams(weekly).attachments[0]?.content);
+    expect(card.text).toMatch(/This week: [▁-█]{7}Week before: [▁-█]{7}/);
+  });
+
+  it('keeps every limit at 5,000 projects, 400 unusual with three hostile keys each, and a chart', () => {
+    const big = content(5_000, 400);
+    const long = 'k'.repeat(300);
+    const withKeys: DigestContent = {
+      ...big,
+      report: {
+        ...big.report,
+        unusual: (big.report.unusual ?? []).map((u) => ({
+          ...u,
+          keys: [0, 1, 2].map((k) => ({
+            api_key_id: `key_${k}_${long}`,
+            name: `${HOSTILE[k]} ${long}`,
+            redacted_value: `sk-...${k}`,
+            owner: `${HOSTILE[k + 1]} ${long}`,
+            cost_usd: 0.5 - k / 10,
+          })),
+        })),
+      },
+      trend: {
+        compared_sessions: 1,
+        projects: big.report.projects.map((p) => ({ project_id: p.project_id, compared_sessions: 1 })),
+        chart: dailyChart(
+          '2026-11-22',
+          new Map(
+            big.report.projects.map((p, i) => [p.project_id, Array.from({ length: 14 }, (_, d) => d * i)]),
+          ),
+        ),
+      },
+    };
+    const slack = renderSlack(withKeys);
+    const all = texts(slack.blocks as never);
+    expect(slack.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    for (const t of all) expect(t.text.length).toBeLessThanOrEqual(t.type === 'header' ? 150 : 3000);
+    expect(all.reduce((sum, t) => sum + t.text.length, 0)).toBeLessThanOrEqual(SLACK_LIMITS.blocksText);
+    expect(all.find((t) => t.text.startsWith(':warning:'))?.text).toContain('◦ 33% from key');
+    const teams = renderTeams(withKeys);
+    expect(Buffer.byteLength(JSON.stringify(teams))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
+    expect(renderAdaptiveCard(teams.attachments[0]?.content).events).toEqual([]);
   });
 });

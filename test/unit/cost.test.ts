@@ -321,3 +321,42 @@ describe('Class: CostTally, at its edges', () => {
     ).toThrow('the cost bucket 2026-11-22 is outside the requested days');
   });
 });
+
+describe('Class: CostTally, line item names', () => {
+  it("gives each project's code interpreter line item names exactly as its rows spelled them", () => {
+    const tally = new CostTally({ start: utc('2026-11-21'), end: utc('2026-11-23') });
+    const at = (
+      date: string,
+      results: { project_id: string | null; line_item: string; value: number }[],
+    ) => ({
+      start_time: utc(date),
+      end_time: utc(date) + DAY,
+      results,
+    });
+    tally.addPage([
+      at('2026-11-21', [
+        { project_id: 'p1', line_item: 'Code Interpreter sessions', value: 1 },
+        { project_id: 'p1', line_item: 'gpt-4.1, input', value: 4 },
+        { project_id: null, line_item: 'code interpreter sessions', value: 1 },
+      ]),
+      at('2026-11-22', [{ project_id: 'p1', line_item: 'code interpreter sessions', value: 2 }]),
+    ]);
+    expect(tally.lineItems()).toEqual(
+      new Map<string | null, readonly string[]>([
+        ['p1', ['Code Interpreter sessions', 'code interpreter sessions']],
+        [null, ['code interpreter sessions']],
+      ]),
+    );
+  });
+});
+
+describe('Function: parseCostPage, by API key', () => {
+  it('keeps the api_key_id of a row grouped by key (null: no key), and refuses one that is not a string', () => {
+    const keyed = (api_key_id: unknown) => ({ ...row(1), api_key_id });
+    expect(parseCostPage(page([keyed('key_1'), keyed(null)])).buckets[0]?.results).toStrictEqual([
+      { project_id: 'p1', line_item: 'Code Interpreter sessions', api_key_id: 'key_1', value: 1 },
+      { project_id: 'p1', line_item: 'Code Interpreter sessions', api_key_id: null, value: 1 },
+    ]);
+    expect(() => parseCostPage(page([keyed(7)]))).toThrow('data[0].results[0].api_key_id is not a string');
+  });
+});

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { localDayWindow } from '../../functions/report/core/local-time';
-import { alignedSegments, BUCKET_SECONDS, planQueries } from '../../functions/report/core/plan';
+import { UsageTally } from '../../functions/report/core/aggregate';
+import { addDays, localDayWindow, type Window } from '../../functions/report/core/local-time';
+import {
+  alignedSegments,
+  BUCKET_SECONDS,
+  MAX_BUCKETS_PER_PAGE,
+  planLocalDays,
+  planQueries,
+  type UsageQuery,
+} from '../../functions/report/core/plan';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
 
@@ -142,5 +150,103 @@ describe('Function: planQueries, at its edges', () => {
     const inOrder = planQueries(days).queries;
     expect(planQueries([days[2], days[0], days[1]] as typeof days).queries).toEqual(inOrder);
     expect(inOrder.every((q) => q.limit > 0)).toBe(true);
+  });
+});
+
+describe('Function: planLocalDays', () => {
+  // A session every 7 minutes (so every minute piece of an hour holds some), alternating projects.
+  const SESSION_EVERY = 7 * 60;
+  const sessionsIn = (start: number, end: number, project: string) => {
+    let count = 0;
+    const first = Math.ceil(start / SESSION_EVERY) * SESSION_EVERY;
+    for (let t = first; t < end; t += SESSION_EVERY)
+      if ((t / SESSION_EVERY) % 2 === (project === 'a' ? 0 : 1)) count++;
+    return count;
+  };
+  /** Answers a planned query as the API would: one bucket per width step, sessions per project. */
+  const answer = (query: UsageQuery) => {
+    const size = BUCKET_SECONDS[query.width];
+    const buckets = [];
+    for (let start = query.start; start < query.end; start += size) {
+      buckets.push({
+        start_time: start,
+        end_time: start + size,
+        results: ['a', 'b'].map((id) => ({
+          project_id: id,
+          num_sessions: sessionsIn(start, start + size, id),
+        })),
+      });
+    }
+    return buckets;
+  };
+  const run = (days: Window[], exact: Set<number>) => {
+    const plan = planLocalDays(days, exact);
+    const tally = new UsageTally(plan.segments, days.length);
+    for (const query of plan.queries) {
+      expect(query.limit).toBeLessThanOrEqual(MAX_BUCKETS_PER_PAGE[query.width]);
+      tally.addPage(query, answer(query));
+    }
+    return { plan, totals: tally.windowTotals() };
+  };
+  const series = (last: string, count: number, zone: string) =>
+    Array.from({ length: count }, (_, i) => localDayWindow(addDays(last, i - count + 1), zone));
+  const dailyExact = new Set([23, 24, 25, 26, 27, 28, 29, 30, 31]);
+
+  it.each([
+    ['UTC', 1, 0],
+    ['America/New_York', 5, 0],
+    ['Asia/Kolkata', 5, 5],
+    ['Asia/Kathmandu', 5, 5],
+  ])(
+    "%s: a daily digest's 31 days in %i hour or day queries and %i minute queries, the last 8 days to the session",
+    (zone, coarse, minutes) => {
+      const days = series('2026-11-22', 31, zone);
+      const { plan, totals } = run(days, dailyExact);
+      expect(plan.queries.filter((q) => q.width !== '1m')).toHaveLength(coarse);
+      expect(plan.queries.filter((q) => q.width === '1m')).toHaveLength(minutes);
+      days.forEach((day, k) => {
+        const truth = { a: sessionsIn(day.start, day.end, 'a'), b: sessionsIn(day.start, day.end, 'b') };
+        const got = { a: totals[k]?.get('a') ?? 0, b: totals[k]?.get('b') ?? 0 };
+        if (k >= 23) expect(got, `day ${k}`).toEqual(truth);
+        // Older days: at most the piece of an hour at each end (30 minutes: 5 sessions of each project).
+        else
+          for (const id of ['a', 'b'] as const) expect(Math.abs(got[id] - truth[id])).toBeLessThanOrEqual(5);
+      });
+      // Every session of the 31 days counted once, whichever day holds it.
+      const all = totals.reduce((sum, day) => sum + (day.get('a') ?? 0) + (day.get('b') ?? 0), 0);
+      const first = days[0] as Window;
+      const last = days.at(-1) as Window;
+      const outer = sessionsIn(first.start, last.end, 'a') + sessionsIn(first.start, last.end, 'b');
+      expect(Math.abs(all - outer)).toBeLessThanOrEqual(10);
+    },
+  );
+
+  it('counts a 23-hour and a 25-hour local day once each (New York, DST), every day exact', () => {
+    const spring = series('2027-03-20', 14, 'America/New_York');
+    const fall = series('2026-11-07', 14, 'America/New_York');
+    for (const list of [spring, fall]) {
+      const { totals } = run(list, new Set());
+      for (const [k, day] of list.entries())
+        expect(totals[k]?.get('a')).toBe(sessionsIn(day.start, day.end, 'a'));
+    }
+    expect(spring.map((d) => (d.end - d.start) / 3600)).toContain(23);
+    expect(fall.map((d) => (d.end - d.start) / 3600)).toContain(25);
+  });
+
+  it('keeps exact days exact across a 30-minute DST change off the hour (Lord Howe, Adelaide)', () => {
+    for (const zone of ['Australia/Lord_Howe', 'Australia/Adelaide']) {
+      const days = series('2027-04-10', 14, zone);
+      const { totals } = run(days, new Set(days.map((_, k) => k).concat(14)));
+      days.forEach((day, k) => {
+        expect(totals[k]?.get('a'), `${zone} day ${k}`).toBe(sessionsIn(day.start, day.end, 'a'));
+        expect(totals[k]?.get('b'), `${zone} day ${k}`).toBe(sessionsIn(day.start, day.end, 'b'));
+      });
+    }
+  });
+
+  it('refuses days that do not follow one another', () => {
+    expect(() =>
+      planLocalDays([localDayWindow('2026-11-20', 'UTC'), localDayWindow('2026-11-22', 'UTC')], new Set()),
+    ).toThrow(RangeError);
   });
 });

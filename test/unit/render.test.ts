@@ -20,6 +20,8 @@ import {
 } from '../../functions/report/core/render';
 import type { ProjectRow, ReportResult } from '../../functions/report/core/report';
 import type { LimitEntry } from '../../functions/report/core/runway';
+import type { UnusualProject } from '../../functions/report/core/unusual';
+import { dailyChart, periodChart } from '../support/digest-chart';
 
 const day = localDayWindow('2026-11-21', 'Europe/Berlin');
 const report = (projects: ReportResult['projects']): ReportResult => ({
@@ -395,6 +397,18 @@ describe('The rendered digest, whole', () => {
       { project_id: 'proj_02', reason: 'cost', num_sessions: 112, mean_7d: 100, cost_usd: 10.08 },
     ],
   };
+  // The chart: a known 31-day series; proj_00 climbs, proj_03 is new this week (its sparkline starts
+  // at zero), proj_05 has no sparkline at all (none in 14 days: zeros).
+  const sparklines = new Map<string | null, readonly number[]>(
+    projects
+      .filter((p) => p.project_id !== 'proj_05')
+      .map((p, i) => [
+        p.project_id,
+        p.project_id === 'proj_03'
+          ? [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 40, 75, p.num_sessions]
+          : Array.from({ length: 14 }, (_, d) => Math.round((p.num_sessions * (d + 1 + (i % 4))) / 17)),
+      ]),
+  );
   const trend = {
     compared_sessions: result.total_sessions - 5,
     seven_day_mean_sessions: 1_234.5,
@@ -403,8 +417,39 @@ describe('The rendered digest, whole', () => {
       compared_sessions: Math.max(0, p.num_sessions + ((i % 3) - 1) * 2),
       seven_day_mean_sessions: p.num_sessions / 2,
     })),
+    chart: dailyChart('2026-11-21', sparklines),
   };
-  const digest = renderDigest(result, 'Europe/Berlin', trend, { alertCostUsd: 10 });
+  const digest = renderDigest(
+    {
+      ...result,
+      unusual: [
+        {
+          ...(result.unusual?.[0] as UnusualProject),
+          keys: [
+            {
+              api_key_id: 'key_eval',
+              name: 'eval-runner',
+              redacted_value: 'sk-...a1B2',
+              owner: 'ci-bot',
+              cost_usd: 6.9,
+            },
+            { api_key_id: 'key_gone', name: null, redacted_value: null, owner: null, cost_usd: 1.0 },
+            {
+              api_key_id: 'key_evil',
+              name: '<b>"Lab"</b>\u202E key',
+              redacted_value: 'sk-...zz99',
+              owner: null,
+              cost_usd: 0.5,
+            },
+          ],
+        },
+        ...(result.unusual ?? []).slice(1),
+      ],
+    },
+    'Europe/Berlin',
+    trend,
+    { alertCostUsd: 10 },
+  );
 
   it('reads as this text, HTML and CSV', async () => {
     expect(digest.subject).toBe(
@@ -440,6 +485,103 @@ describe('The rendered digest, whole', () => {
       text: short.text,
       html: short.html,
     });
+  });
+
+  it("draws the 31 days as bars, the report day marked, cost in each bar's title, the 7-day mean as a line", () => {
+    const chart = trend.chart;
+    const bars = [...digest.html.matchAll(/<td class="(ud-chart-day|ud-chart-today)" height="(\d+)"/g)];
+    // The day with no usage has no bar: 30 bars for 31 days.
+    expect(bars).toHaveLength(30);
+    expect(bars.filter(([, cls]) => cls === 'ud-chart-today')).toHaveLength(1);
+    expect(bars.at(-1)?.[1]).toBe('ud-chart-today');
+    const top = Math.max(...chart.days.map((d) => d.sessions), chart.mean_7d ?? 0);
+    const drawn = chart.days.filter((d) => d.sessions > 0);
+    bars.forEach(([, , height], i) => {
+      const exact = ((drawn[i]?.sessions ?? 0) / top) * 96;
+      expect(Math.abs(Number(height) - exact)).toBeLessThanOrEqual(0.5);
+    });
+    expect(digest.html).toContain('title="Sat 21 Nov: 1,480 sessions · $103.60"');
+    expect(digest.html).toContain('title="Thu 22 Oct: 150 sessions"');
+    expect(digest.html).toContain('title="Thu 12 Nov: 0 sessions · $0.00"');
+    // The mean's line passes above every bar lower than it, and behind every taller one.
+    const line = Math.round(((chart.mean_7d ?? 0) / top) * 96);
+    expect(digest.html.match(/class="ud-chart-mean"/g)).toHaveLength(
+      chart.days.filter((d) => Math.round((d.sessions / top) * 96) <= line).length,
+    );
+    // A text equivalent: the chart is an image to a screen reader, labelled with every day.
+    expect(digest.html).toMatch(
+      /<table role="img" aria-label="Sessions per day, 22 Oct to 21 Nov: [^"]*21 Nov 1,480 \(report day\)[^"]*7-day mean 628\.6[^"]*"/,
+    );
+    expect(digest.html).toContain('12 Nov 0,');
+  });
+
+  it("draws a 14-day sparkline in each listed project's row, starting at zero for a project new this week", () => {
+    const rows = digest.html.split('\n').filter((line) => line.startsWith('<tr><td class="ud-cell"'));
+    expect(rows).toHaveLength(26);
+    for (const row of rows)
+      expect(row).toMatch(/<table role="img" aria-label="Last 14 days: [^"]+" class="ud-spark"/);
+    const newRow = rows.find((row) => row.includes('proj_03')) ?? '';
+    expect(newRow).toContain('aria-label="Last 14 days: 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 40, 75, 108"');
+    expect(digest.text).toContain(
+      'proj_03 (proj_03)\n  ██████████████████   108 · 5.9% · $10.80\n  ▲ +2 vs last Sat, 7-day avg 54\n  ▁▁▁▁▁▁▁▁▁▁▂▄▆█ last 14 days',
+    );
+    // A project absent from the chart had no sessions in those 14 days.
+    expect(digest.text).toMatch(/\(proj_05\)\n.*\n.*\n {2}▁{14} last 14 days/);
+    expect(digest.text).toContain('Last 14 days: ');
+  });
+
+  it('names the keys behind a spike: share, a deleted key, a hostile key name as text', () => {
+    expect(digest.text).toContain(
+      '  82% from key "eval-runner" (sk-...a1B2), owned by ci-bot\n  12% from key_gone, a key since deleted\n  6% from key "<b>"Lab"</b> key" (sk-...zz99)\n',
+    );
+    expect(digest.html).toContain('82% from key &quot;eval-runner&quot; (sk-...a1B2), owned by ci-bot');
+    expect(digest.html).toContain('12% from key_gone, a key since deleted');
+    expect(digest.html).toContain(
+      '6% from key &quot;&lt;b&gt;&quot;Lab&quot;&lt;/b&gt; key&quot; (sk-...zz99)',
+    );
+    expect(digest.html).not.toContain('\u202E');
+  });
+
+  it("keeps a digest with its chart and 26 rows under Gmail's 102 KB clipping", () => {
+    // Gmail clips an HTML body over about 102 KB behind "[Message clipped]" (spamresource.com,
+    // "What is Gmail clipping and what to do about it", 2022).
+    expect(Buffer.byteLength(digest.html)).toBeLessThan(102 * 1024);
+  });
+
+  it("draws a weekly digest's days against the week before, and a monthly one's against the month before", async () => {
+    const week = {
+      start: Date.parse('2026-11-15T23:00:00Z') / 1000,
+      end: Date.parse('2026-11-22T23:00:00Z') / 1000,
+    };
+    const weekly: ReportResult = {
+      ...report(projects.slice(0, 3)),
+      kind: 'weekly',
+      start_time: week.start,
+      end_time: week.end,
+    };
+    const weekTrend = {
+      compared_sessions: 300,
+      projects: weekly.projects.map((p) => ({ project_id: p.project_id, compared_sessions: 90 })),
+      chart: periodChart('2026-11-22', 7),
+    };
+    const digestOfWeek = renderDigest(weekly, 'Europe/Berlin', weekTrend);
+    await expect(digestOfWeek.text).toMatchFileSnapshot('./__snapshots__/weekly.txt');
+    await expect(digestOfWeek.html).toMatchFileSnapshot('./__snapshots__/weekly.html');
+    expect(digestOfWeek.text).toMatch(/\nThis week: {3}[▁-█]{7}\nWeek before: [▁-█]{7}\n/);
+    expect(digestOfWeek.html.match(/class="ud-chart-day" height/g)).toHaveLength(7);
+    expect(digestOfWeek.html.match(/class="ud-chart-prev" height/g)).toHaveLength(7);
+    expect(digestOfWeek.html).toContain('title="Sun 22 Nov: 1,480 sessions');
+    expect(digestOfWeek.html).toContain('title="Sun 15 Nov (week before): 1,184 sessions');
+
+    // November against October: 30 days against 31, each day beside the same day of the month before.
+    const monthly: ReportResult = { ...weekly, kind: 'monthly' };
+    const monthTrend = { ...weekTrend, chart: periodChart('2026-11-30', 30, 31) };
+    const digestOfMonth = renderDigest(monthly, 'UTC', monthTrend);
+    expect(digestOfMonth.text).toMatch(/\nThis month: {3}[▁-█]{30}\nMonth before: [▁-█]{31}\n/);
+    // One day of each month had no sessions: no bar.
+    expect(digestOfMonth.html.match(/class="ud-chart-day" height/g)).toHaveLength(29);
+    expect(digestOfMonth.html.match(/class="ud-chart-prev" height/g)).toHaveLength(30);
+    expect(digestOfMonth.html.match(/<td valign="bottom" width="1.61%" height="96"/g)).toHaveLength(62);
   });
 
   it('reads as this without trend, for a range', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../../functions/report/core/local-time';
+import { digestSpendWindow, spendOnCostDay } from '../../functions/report/core/report-runway';
 import {
   assessLimit,
   buildLimits,
@@ -409,5 +410,56 @@ describe('Function: compareLimits', () => {
     expect(compareLimits(a, b)).toBeLessThan(0);
     expect(compareLimits(b, a)).toBeGreaterThan(0);
     expect([b, a].sort(compareLimits)).toEqual([a, b]);
+  });
+});
+
+describe('Function: digestSpendWindow', () => {
+  const costWindow = (c: string) => ({ start: utc(c), end: utc(addDays(c, 1)) });
+  it.each([
+    ['mid-month: the chart reaches back past the 1st', '2026-11-15', '2026-10-16', '2026-10-16'],
+    [
+      'the 1st: the pace days reach back further than a chart starting on C',
+      '2026-11-01',
+      '2026-11-01',
+      '2026-10-26',
+    ],
+    ['the 31st: the 1st is C-30', '2026-12-31', '2026-12-01', '2026-12-01'],
+  ])('%s', (_name, c, chartFrom, from) => {
+    expect(digestSpendWindow(costWindow(c), chartFrom)).toEqual({
+      start: utc(from),
+      end: utc(addDays(c, 1)),
+    });
+  });
+
+  it('is the runway window without a chart', () => {
+    expect(digestSpendWindow(costWindow('2026-11-15'))).toEqual(runwaySpendWindow('2026-11-15'));
+  });
+});
+
+describe('Function: spendOnCostDay', () => {
+  it("gives each project's spend of every line item on C, and leaves out projects without any that day", () => {
+    const spend = {
+      total: new Map<string | null, DailySpend[]>([
+        [
+          'a',
+          [
+            { date: '2026-11-14', usd: 5 },
+            { date: '2026-11-15', usd: 1.25 },
+            { date: '2026-11-15', usd: 0.5 },
+          ],
+        ],
+        ['b', [{ date: '2026-11-14', usd: 3 }]],
+        [null, [{ date: '2026-11-15', usd: 0.1 }]],
+      ]),
+      codeInterpreter: [],
+      routeCodeInterpreter: new Map(),
+    };
+    const window = { start: utc('2026-11-15'), end: utc('2026-11-16') };
+    expect(spendOnCostDay(spend, window)).toEqual(
+      new Map<string | null, number>([
+        ['a', 1.75],
+        [null, 0.1],
+      ]),
+    );
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { REDACTED, redactSecrets } from '../../functions/report/core/redact';
+import { sparkline } from '../../functions/report/core/sparkline';
+import { keyShares, keyShareText } from '../../functions/report/core/spike-keys-text';
 import { neutralizeText } from '../../functions/report/core/text';
+import type { SpikeKey, UnusualProject } from '../../functions/report/core/unusual';
 import { errorSummary, redactError } from '../../functions/report/errors';
 import { stderrLogger } from '../../functions/report/run-report';
 
@@ -88,5 +91,70 @@ describe('Function: stderrLogger', () => {
   it('leaves an error alone when no secret is in it', () => {
     const error = new Error('Stryker was here');
     expect(redactError(error).message).toBe('Stryker was here');
+  });
+});
+
+describe('Function: sparkline', () => {
+  it.each([
+    [[0, 1, 2, 3, 4, 5, 6, 7], '▁▂▃▄▅▆▇█'],
+    // Any usage shows above the baseline, however small beside the busiest day.
+    [[0, 1, 1_000], '▁▂█'],
+    [[0, 0, 0], '▁▁▁'],
+    [[], ''],
+    // A new project: nothing, then its first days.
+    [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 40, 75, 108], '▁▁▁▁▁▁▁▁▁▁▂▄▆█'],
+  ])('%j → %s', (values, line) => {
+    expect(sparkline(values)).toBe(line);
+  });
+
+  it('draws two rows to one scale when given the top of both', () => {
+    expect(sparkline([10, 20], 40)).toBe('▃▅');
+    expect(sparkline([40, 80], 80)).toBe('▅█');
+  });
+});
+
+describe('Function: keyShareText', () => {
+  const share = (keys: UnusualProject['keys'], cost_usd: number | null = 10) =>
+    keyShares({ project_id: 'p', reason: 'spike', num_sessions: 9, mean_7d: 1, cost_usd, keys }).map((k) =>
+      keyShareText(k),
+    );
+  const key = (id: string, cost_usd: number, fields: Partial<SpikeKey> = {}): SpikeKey => ({
+    api_key_id: id,
+    name: id,
+    redacted_value: 'sk-...a1B2',
+    owner: null,
+    cost_usd,
+    ...fields,
+  });
+
+  it("names the top 3 keys, most first, with their share of the project's day", () => {
+    expect(
+      share([
+        key('small', 0.05),
+        key('eval-runner', 8.2, { owner: 'ci-bot' }),
+        key('gone', 1, { name: null, redacted_value: null }),
+        key('unnamed', 0.7, { name: null }),
+      ]),
+    ).toEqual([
+      '82% from key "eval-runner" (sk-...a1B2), owned by ci-bot',
+      '10% from gone, a key since deleted',
+      '7% from an unnamed key (sk-...a1B2)',
+    ]);
+  });
+
+  it("says <1% rather than 0%, and shares of the keys' own sum when the project's cost is unknown", () => {
+    expect(share([key('a', 0.01)], 10)).toEqual(['<1% from key "a" (sk-...a1B2)']);
+    expect(share([key('a', 3), key('b', 1)], null)).toEqual([
+      '75% from key "a" (sk-...a1B2)',
+      '25% from key "b" (sk-...a1B2)',
+    ]);
+    expect(share([key('a', 0)], 0)).toEqual(['$0.00 from key "a" (sk-...a1B2)']);
+    expect(share(undefined)).toEqual([]);
+  });
+
+  it('keeps a hostile key name or owner on one line, with nothing hidden in it', () => {
+    expect(share([key('k', 5, { name: 'ci\u202E\nbot', owner: 'Eve\u200B\u2028Mallory' })])).toEqual([
+      '50% from key "ci bot" (sk-...a1B2), owned by Eve Mallory',
+    ]);
   });
 });

@@ -2,17 +2,23 @@ import type { Window } from '../core/local-time';
 import type { UsageQuery } from '../core/plan';
 import { redactSecrets } from '../core/redact';
 import type { SpendLimit } from '../core/spend-limit';
+import type { ListedKey } from '../core/spike-keys';
 import { MalformedPageError, parseUsagePage, type UsageBucket, type UsagePage } from '../core/usage-page';
 import { PaginationError, UsageApiError } from '../errors';
+import { listProjectApiKeys } from './api-keys';
 import {
   type CostsAndSpend,
+  type DailyCosts,
   fetchCodeInterpreterCosts,
   fetchCostsAndSpend,
+  fetchCostsByKey,
+  fetchDailyCosts,
   type SpendQuery,
 } from './costs-api';
 import { createOpenAiHttp, type UsageApiOptions } from './openai-http';
 import { fetchSpendLimit } from './spend-limits';
 
+export type { CostsAndSpend, CostsByDay, DailyCosts, SpendQuery } from './costs-api';
 export { MAX_BODY_BYTES, parseRetryAfter, type UsageApiEvent, type UsageApiOptions } from './openai-http';
 
 /** Where pages go as they arrive (the core's UsageTally); it may throw a MalformedPageError. */
@@ -30,8 +36,25 @@ export interface UsageApi {
   ): Promise<void>;
   /** Project id → name, archived projects included. */
   listProjectNames(): Promise<Map<string, string>>;
-  /** Code interpreter cost (USD) per project over whole UTC days (null key: unattributed). */
-  fetchCosts(window: Window, projectIds?: readonly string[]): Promise<Map<string | null, number>>;
+  /**
+   * Code interpreter cost (USD) per project over whole UTC days (null key: unattributed); with
+   * `lineItems` (exact code interpreter line item names) only those lines are asked for.
+   */
+  fetchCosts(
+    window: Window,
+    projectIds?: readonly string[],
+    lineItems?: readonly string[],
+  ): Promise<Map<string | null, number>>;
+  /** Each project's code interpreter cost and total cost per UTC day over whole UTC days, in one wave. */
+  fetchDailyCosts(window: Window, projectIds?: readonly string[]): Promise<DailyCosts>;
+  /** One project's code interpreter cost per API key over whole UTC days, of lines named `lineItems`. */
+  fetchCostsByKey(
+    window: Window,
+    projectId: string,
+    lineItems: readonly string[],
+  ): Promise<Map<string | null, number>>;
+  /** A project's API keys: id, name, redacted value and owner. */
+  listApiKeys(projectId: string): Promise<ListedKey[]>;
   /** The code interpreter cost per project over the cost window and the runway's daily spend, in one wave. */
   fetchCostsAndSpend(query: SpendQuery): Promise<CostsAndSpend>;
   /** The hard monthly spend limit of the organization (null) or a project; 404 and 0 read as no limit. */
@@ -116,7 +139,11 @@ export function createUsageApi(options: UsageApiOptions): UsageApi {
       }
     },
 
-    fetchCosts: (window, projectIds) => fetchCodeInterpreterCosts(http, window, projectIds),
+    fetchCosts: (window, projectIds, lineItems) =>
+      fetchCodeInterpreterCosts(http, window, projectIds, lineItems),
+    fetchDailyCosts: (window, projectIds) => fetchDailyCosts(http, window, projectIds),
+    fetchCostsByKey: (window, projectId, lineItems) => fetchCostsByKey(http, window, projectId, lineItems),
+    listApiKeys: (projectId) => listProjectApiKeys(http, projectId),
     fetchCostsAndSpend: (query) => fetchCostsAndSpend(http, query),
     fetchSpendLimit: (projectId) => fetchSpendLimit(http, projectId),
 

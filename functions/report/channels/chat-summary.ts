@@ -12,6 +12,8 @@ import {
   weekdayOf,
 } from '../core/render';
 import type { LimitStatus } from '../core/runway';
+import { projectSeries, type SparkRow, sparkline } from '../core/sparkline';
+import type { KeyShare } from '../core/spike-keys-text';
 import { neutralizeText } from '../core/text';
 import { CHAT_NAME_MAX, CHAT_TOP_PROJECTS, CHAT_TOP_UNUSUAL, type DigestContent } from './channel';
 
@@ -21,7 +23,15 @@ export interface ChatSummary {
   readonly title: string;
   /** `348 sessions · $25.44 code interpreter cost (cost: 22 Nov, UTC day)` */
   readonly totals: string;
-  readonly unusual: readonly { readonly name: string; readonly id: string | null; readonly text: string }[];
+  readonly unusual: readonly {
+    readonly name: string;
+    readonly id: string | null;
+    readonly text: string;
+    /** The top keys behind its day, names and owners clipped; empty when unknown. */
+    readonly keys: readonly KeyShare[];
+  }[];
+  /** The organization's sparklines: the last 14 days, or the period against the one before. */
+  readonly sparks: readonly SparkRow[];
   /** Unusual projects left out of the message. */
   readonly moreUnusual: number;
   readonly top: readonly {
@@ -30,6 +40,8 @@ export interface ChatSummary {
     readonly sessions: string;
     readonly cost?: string;
     readonly change?: string;
+    /** `▁▂▃▅▇█…`: its last 14 days, when the digest has a chart. */
+    readonly sparkline?: string;
   }[];
   /** Projects left out of the message, there in the email. */
   readonly more: number;
@@ -73,14 +85,23 @@ export function chatSummary({ report, timeZone, trend, notes }: DigestContent): 
   const id = (projectId: string | null) => (projectId === null ? null : clipName(neutralizeText(projectId)));
   const unusual = report.unusual ?? [];
   const view = digestView(report, timeZone, trend, notes);
+  const chart = trend?.chart;
   return {
     title: `${titleOf(report.kind)} ${period} (${timeZone})`,
     totals: `${count(report.total_sessions)} sessions · ${costSummary(report, timeZone, notes)}`,
-    unusual: unusual.slice(0, CHAT_TOP_UNUSUAL).map((u) => ({
+    unusual: view.unusual.slice(0, CHAT_TOP_UNUSUAL).map((u) => ({
       name: clipName(names.get(u.project_id) ?? displayName({ project_id: u.project_id, num_sessions: 0 })),
       id: id(u.project_id),
       text: unusualText(u, notes),
+      keys: u.shares.map((k) => ({
+        ...k,
+        api_key_id: clipName(k.api_key_id),
+        name: k.name === null ? null : clipName(k.name),
+        redacted_value: k.redacted_value === null ? null : clipName(k.redacted_value),
+        owner: k.owner === null ? null : clipName(k.owner),
+      })),
     })),
+    sparks: view.sparks,
     moreUnusual: Math.max(0, unusual.length - CHAT_TOP_UNUSUAL),
     top: report.projects.slice(0, CHAT_TOP_PROJECTS).map((p, i) => {
       const t = trend?.projects[i];
@@ -90,6 +111,7 @@ export function chatSummary({ report, timeZone, trend, notes }: DigestContent): 
         sessions: count(p.num_sessions),
         ...(typeof p.cost_usd === 'number' ? { cost: formatUsd(p.cost_usd) } : {}),
         ...(t ? { change: `${change(t, p.num_sessions)} vs ${compared}` } : {}),
+        ...(chart ? { sparkline: sparkline(projectSeries(chart.projects, p.project_id)) } : {}),
       };
     }),
     more: Math.max(0, report.projects.length - CHAT_TOP_PROJECTS),

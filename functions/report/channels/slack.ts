@@ -1,4 +1,5 @@
 import type { ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
+import { type KeyShare, keyShareText } from '../core/spike-keys-text';
 import type { Channel, PostTarget } from './channel';
 import { type ChatSummary, chatSummary, fitSummary } from './chat-summary';
 import { postJson } from './http-post';
@@ -46,13 +47,27 @@ export function mrkdwnName(name: string): string {
 /** An id inside a code span, where only a backtick would end it. */
 const codeId = (id: string) => `\`${entities(id).replace(/[`｀]/g, 'ˋ')}\``;
 
+/** A key behind a spike: its name and owner shown as text, its redacted value and id as code. */
+const keyMrkdwn = (key: KeyShare) =>
+  keyShareText(
+    { ...key, share: entities(key.share) },
+    {
+      name: (name) => `"${mrkdwnName(name)}"`,
+      value: codeId,
+      owner: mrkdwnName,
+      id: codeId,
+    },
+  );
+
 /** mrkdwn that Slack shows as written: no URL or channel name turned into a link. */
 const mrkdwn = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text, verbatim: true });
 
 function blocksOf(s: ChatSummary): KnownBlock[] {
   // A title is at most about 110 characters (the longest zone name, a range with times): no clipping.
   const header: HeaderBlock = { type: 'header', text: { type: 'plain_text', text: s.title } };
-  const totals: SectionBlock = { type: 'section', text: mrkdwn(entities(s.totals)) };
+  // Sparklines in code spans: a fixed-width font keeps the blocks' heights comparable.
+  const sparks = s.sparks.map((row) => `\n${row.label}: \`${row.spark}\``).join('');
+  const totals: SectionBlock = { type: 'section', text: mrkdwn(`${entities(s.totals)}${sparks}`) };
   const blocks: KnownBlock[] = [header, totals];
   if (s.context.length) {
     // One element: a context block lays its elements side by side, and these are lines.
@@ -75,7 +90,9 @@ function blocksOf(s: ChatSummary): KnownBlock[] {
   }
   if (s.unusual.length || s.moreUnusual) {
     const lines = s.unusual.map(
-      (u) => `• *${mrkdwnName(u.name)}*${u.id ? ` ${codeId(u.id)}` : ''}: ${entities(u.text)}`,
+      (u) =>
+        `• *${mrkdwnName(u.name)}*${u.id ? ` ${codeId(u.id)}` : ''}: ${entities(u.text)}` +
+        u.keys.map((k) => `\n    ◦ ${keyMrkdwn(k)}`).join(''),
     );
     if (s.moreUnusual) lines.push(`…and ${s.moreUnusual.toLocaleString('en-US')} more unusual`);
     const total = s.unusual.length + s.moreUnusual;
@@ -85,7 +102,7 @@ function blocksOf(s: ChatSummary): KnownBlock[] {
   if (s.top.length) {
     const lines = s.top.map(
       (p) =>
-        `*${mrkdwnName(p.name)}*${p.id ? ` ${codeId(p.id)}` : ''}: ${p.sessions}${p.cost ? ` · ${p.cost}` : ''}${p.change ? ` · ${p.change}` : ''}`,
+        `*${mrkdwnName(p.name)}*${p.id ? ` ${codeId(p.id)}` : ''}: ${p.sessions}${p.cost ? ` · ${p.cost}` : ''}${p.change ? ` · ${p.change}` : ''}${p.sparkline ? ` · \`${p.sparkline}\`` : ''}`,
     );
     blocks.push({ type: 'section', text: mrkdwn(lines.join('\n')) });
   }

@@ -1,3 +1,4 @@
+import { keyShareText } from '../core/spike-keys-text';
 import type { Channel, PostTarget } from './channel';
 import { type ChatSummary, chatSummary, fitSummary } from './chat-summary';
 import { postJson } from './http-post';
@@ -20,7 +21,7 @@ export interface TeamsMessage {
  */
 export const TEAMS_MAX_BYTES = 20_000;
 
-type TextRunOptions = { weight?: 'Bolder'; size?: 'Medium'; isSubtle?: boolean };
+type TextRunOptions = { weight?: 'Bolder'; size?: 'Medium'; isSubtle?: boolean; fontType?: 'Monospace' };
 
 /**
  * Text shown as written. TextBlock text and FactSet titles and values are markdown, whose
@@ -39,6 +40,8 @@ function cardBody(s: ChatSummary): Record<string, unknown>[] {
   const body: Record<string, unknown>[] = [
     plain([s.title, { weight: 'Bolder', size: 'Medium' }]),
     plain([s.totals]),
+    // Sparklines in the monospace font, so that every day's block is as wide.
+    ...s.sparks.map((row) => plain([`${row.label}: `], [row.spark, { fontType: 'Monospace' }])),
     ...s.context.map((line) => plain([line])),
   ];
   if (s.limits.length || s.moreLimits) {
@@ -73,13 +76,14 @@ function cardBody(s: ChatSummary): Record<string, unknown>[] {
       style: 'warning',
       items: [
         plain([`⚠ ${s.unusual.length + s.moreUnusual} unusual`, { weight: 'Bolder' }]),
-        ...s.unusual.map((u) =>
+        ...s.unusual.flatMap((u) => [
           plain(
             [u.name, { weight: 'Bolder' }],
             [u.id ? ` (${u.id})` : '', { isSubtle: true }],
             [`: ${u.text}`],
           ),
-        ),
+          ...u.keys.map((k) => plain([`    ◦ ${keyShareText(k)}`, { isSubtle: true }])),
+        ]),
         ...(s.moreUnusual
           ? [plain([`…and ${s.moreUnusual.toLocaleString('en-US')} more unusual`, { isSubtle: true }])]
           : []),
@@ -92,6 +96,8 @@ function cardBody(s: ChatSummary): Record<string, unknown>[] {
         [p.name, { weight: 'Bolder' }],
         [p.id ? ` (${p.id})` : '', { isSubtle: true }],
         [`: ${[p.sessions, p.cost, p.change].filter(Boolean).join(' · ')}`],
+        [p.sparkline ? ' · ' : ''],
+        [p.sparkline ?? '', { fontType: 'Monospace' }],
       ),
     );
   }

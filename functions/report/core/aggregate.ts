@@ -16,19 +16,40 @@ type SeenRows = Map<number, Map<string | null, number>>;
  * query: anything else fails the run naming the bucket, never silently summed or dropped. A row
  * (bucket, project) that arrives again, from overlapping pages or a cursor that rewinds, is dropped
  * when it repeats the count already seen and fails the run when it contradicts it. A bucket inside
- * the query that no segment claims (a gap a query bridges) is not counted.
+ * the query that no segment claims (a gap a query bridges) is not counted, nor guarded.
  */
 export class UsageTally {
   private readonly totals: ProjectTotals[];
-  private readonly segmentsByWidth = new Map<BucketWidth, PlannedSegment[]>();
+  /** Per width, the distinct ranges segments cover, by start, each with the windows it counts for. */
+  private readonly rangesByWidth = new Map<BucketWidth, CountedRange[]>();
   private readonly seen = new Map<Segment, SeenRows>();
 
+  /**
+   * Segments of one width either coincide (one range counted for several windows, each with its
+   * sign: planLocalDays) or do not overlap at all.
+   */
   constructor(segments: readonly PlannedSegment[], windowCount: number) {
     this.totals = Array.from({ length: windowCount }, (): ProjectTotals => new Map());
-    for (const segment of [...segments].sort((a, b) => a.start - b.start)) {
-      const list = this.segmentsByWidth.get(segment.width) ?? [];
-      list.push(segment);
-      this.segmentsByWidth.set(segment.width, list);
+    const byRange = new Map<string, CountedRange>();
+    for (const segment of segments) {
+      const key = `${segment.width} ${segment.start} ${segment.end}`;
+      let range = byRange.get(key);
+      if (!range) {
+        range = { start: segment.start, end: segment.end, counts: [] };
+        byRange.set(key, range);
+        const list = this.rangesByWidth.get(segment.width) ?? [];
+        list.push(range);
+        this.rangesByWidth.set(segment.width, list);
+      }
+      range.counts.push({ window: segment.window, sign: segment.sign ?? 1 });
+    }
+    for (const list of this.rangesByWidth.values()) {
+      list.sort((a, b) => a.start - b.start);
+      list.forEach((range, i) => {
+        const next = list[i + 1];
+        if (next && next.start < range.end)
+          throw new RangeError('planned segments overlap without coinciding');
+      });
     }
   }
 
@@ -38,33 +59,38 @@ export class UsageTally {
     const seen = this.seen.get(query) ?? new Map<number, Map<string | null, number>>();
     this.seen.set(query, seen);
     for (const bucket of buckets) {
-      const where = `bucket ${isoMinute(bucket.start_time)}–${isoMinute(bucket.end_time)}`;
+      // Built only for an error: a daily run checks some 6,000 minute and hour buckets.
+      const where = () => bucketName(bucket);
       if (bucket.end_time - bucket.start_time !== size)
-        throw new MalformedPageError(`${where} is not one ${query.width} bucket`);
+        throw new MalformedPageError(`${where()} is not one ${query.width} bucket`);
       if (bucket.start_time % size !== 0)
-        throw new MalformedPageError(`${where} is not aligned to a UTC multiple of ${query.width}`);
+        throw new MalformedPageError(`${where()} is not aligned to a UTC multiple of ${query.width}`);
       if (bucket.start_time < query.start || bucket.end_time > query.end) {
         throw new MalformedPageError(
-          `${where} lies outside the requested ${isoMinute(query.start)}–${isoMinute(query.end)}`,
+          `${where()} lies outside the requested ${isoMinute(query.start)}–${isoMinute(query.end)}`,
         );
       }
+      const counts = this.rangeOf(query.width, bucket.start_time)?.counts;
+      // A bucket no window counts (between the two midnights a minute query settles) needs no guard.
+      if (!counts) continue;
       const rows = seen.get(bucket.start_time) ?? new Map<string | null, number>();
       seen.set(bucket.start_time, rows);
-      const segment = this.segmentOf(query.width, bucket.start_time);
-      const totals = segment ? (this.totals[segment.window] as ProjectTotals) : undefined;
       for (const row of bucket.results) {
         const before = rows.get(row.project_id);
         if (before !== undefined) {
           if (before === row.num_sessions) continue;
           throw new MalformedPageError(
-            `${where} repeats project ${row.project_id ?? 'unattributed'} with ${row.num_sessions} sessions after ${before}`,
+            `${where()} repeats project ${row.project_id ?? 'unattributed'} with ${row.num_sessions} sessions after ${before}`,
           );
         }
         rows.set(row.project_id, row.num_sessions);
-        if (!totals) continue;
-        const sum = (totals.get(row.project_id) ?? 0) + row.num_sessions;
-        if (!Number.isSafeInteger(sum)) throw new MalformedPageError(`${where} overflows the session count`);
-        totals.set(row.project_id, sum);
+        for (const { window, sign } of counts) {
+          const totals = this.totals[window] as ProjectTotals;
+          const sum = (totals.get(row.project_id) ?? 0) + sign * row.num_sessions;
+          if (!Number.isSafeInteger(sum))
+            throw new MalformedPageError(`${where()} overflows the session count`);
+          totals.set(row.project_id, sum);
+        }
       }
     }
   }
@@ -74,26 +100,72 @@ export class UsageTally {
     this.seen.delete(query);
   }
 
-  /** One map per planned window, in the order the windows were planned. */
+  /**
+   * One map per planned window, in the order the windows were planned. Throws a MalformedPageError
+   * when a window holds fewer than no sessions of a project: a piece of an hour, read in minutes,
+   * that the hour's own bucket did not hold (the API contradicting itself).
+   */
   windowTotals(): ProjectTotals[] {
+    for (const totals of this.totals) {
+      for (const [id, count] of totals) {
+        if (count < 0) {
+          throw new MalformedPageError(
+            `project ${id ?? 'unattributed'} has more sessions in the minute buckets of an hour than in the hour's bucket`,
+          );
+        }
+      }
+    }
     return this.totals;
   }
 
-  /** Segments start and end on multiples of their width, so an aligned bucket is inside one or none. */
-  private segmentOf(width: BucketWidth, start: number): PlannedSegment | undefined {
-    // Stryker disable next-line ArrayDeclaration: a non-segment found here has no window and counts nowhere, like none
-    const sorted = this.segmentsByWidth.get(width) ?? [];
+  /** Ranges start and end on multiples of their width, so an aligned bucket is inside one or none. */
+  private rangeOf(width: BucketWidth, start: number): CountedRange | undefined {
+    // Stryker disable next-line ArrayDeclaration: a non-range found here counts for no window, like none
+    const sorted = this.rangesByWidth.get(width) ?? [];
     let low = 0;
     let high = sorted.length - 1;
     while (low <= high) {
       const mid = (low + high) >> 1;
-      const segment = sorted[mid] as PlannedSegment;
-      if (start < segment.start) high = mid - 1;
-      else if (start >= segment.end) low = mid + 1;
-      else return segment;
+      const range = sorted[mid] as CountedRange;
+      if (start < range.start) high = mid - 1;
+      else if (start >= range.end) low = mid + 1;
+      else return range;
     }
     return undefined;
   }
+}
+
+/** A range of buckets and the windows its sessions count for (sign -1: taken off). */
+interface CountedRange {
+  readonly start: number;
+  readonly end: number;
+  readonly counts: { readonly window: number; readonly sign: 1 | -1 }[];
+}
+
+/**
+ * The sessions of a run of days, `days[from]` through `days[to - 1]`, per project: a window of the
+ * report made of the days it was fetched by. Throws a SumOverflowError naming `field` past
+ * Number.MAX_SAFE_INTEGER.
+ */
+export function sumDays(
+  days: readonly ProjectTotals[],
+  range: { readonly from: number; readonly to: number },
+  field = 'total_sessions',
+): ProjectTotals {
+  const sum: ProjectTotals = new Map();
+  for (const day of days.slice(range.from, range.to)) {
+    for (const [id, count] of day) {
+      const after = (sum.get(id) ?? 0) + count;
+      if (!Number.isSafeInteger(after)) {
+        throw new SumOverflowError(
+          field,
+          `the sessions of project ${id ?? 'unattributed'} sum past ${Number.MAX_SAFE_INTEGER}`,
+        );
+      }
+      sum.set(id, after);
+    }
+  }
+  return sum;
 }
 
 /**
@@ -110,6 +182,10 @@ export function sumTotals(totals: ProjectTotals, field = 'total_sessions'): numb
     );
   }
   return sum;
+}
+
+function bucketName(bucket: UsageBucket): string {
+  return `bucket ${isoMinute(bucket.start_time)}–${isoMinute(bucket.end_time)}`;
 }
 
 /** `2026-11-22T00:00Z`, or the raw number when it is no date at all. */

@@ -43,6 +43,8 @@ export function planCostQueries(window: Window): CostQuery[] {
 export interface CostResult {
   readonly project_id: string | null;
   readonly line_item: string | null;
+  /** The key the cost was spent through, when the query groups by `api_key_id` (null: none, or unknown). */
+  readonly api_key_id?: string | null;
   /** USD. */
   readonly value: number;
 }
@@ -106,6 +108,7 @@ function parseCostResult(
     amount?: { value?: unknown; currency?: unknown };
     line_item?: unknown;
     project_id?: unknown;
+    api_key_id?: unknown;
   };
   const value = row.amount?.value;
   const number =
@@ -128,13 +131,16 @@ function parseCostResult(
   if (project !== null && project !== undefined && typeof project !== 'string') {
     throw new MalformedPageError(`${rowPath(i, j)}.project_id is not a string`);
   }
+  const key = row.api_key_id;
+  if (key !== null && key !== undefined && typeof key !== 'string') {
+    throw new MalformedPageError(`${rowPath(i, j)}.api_key_id is not a string`);
+  }
   const line = typeof row.line_item === 'string' ? row.line_item : null;
   if (!keepLine(line)) return undefined;
-  return {
-    project_id: project ?? null,
-    line_item: line,
-    value: number,
-  };
+  // Only rows grouped by key carry one: a year of other rows stays three fields each.
+  return key === undefined
+    ? { project_id: project ?? null, line_item: line, value: number }
+    : { project_id: project ?? null, line_item: line, api_key_id: key, value: number };
 }
 
 /** Where row `j` of bucket `i` is, named only in an error: no closure per row (a year of pages holds 100,000). */
@@ -150,13 +156,24 @@ function rowPath(i: number, j: number): string {
  * the window or not one UTC day fails, and so does a sum past what a number holds.
  */
 export class CostTally {
+  /** Per project, or per API key (null: none) for the keys behind a spike. */
   private readonly costs = new Map<string | null, number>();
-  /** Amounts counted so far, by bucket start, then `[project, line item]` as JSON: the guard against repeats. */
-  private readonly seen = new Map<number, Map<string, number>>();
+  /** The code interpreter line item names each project's rows carried, as the API spells them. */
+  private readonly lines = new Map<string | null, Set<string>>();
+  /**
+   * Amounts counted so far, by bucket start, line item and project: the guard against repeats. No
+   * key string built per row: a year of 60 projects is 22,000 rows.
+   */
+  private readonly seen = new Map<number, Map<string, Map<string | null, number>>>();
 
-  constructor(private readonly window: Window) {}
+  constructor(
+    private readonly window: Window,
+    private readonly by: 'project_id' | 'api_key_id' = 'project_id',
+  ) {}
 
   addPage(buckets: readonly CostBucket[]): void {
+    const byKey = this.by === 'api_key_id';
+    const label = (id: string | null) => (byKey ? `key ${id ?? 'none'}` : `project ${id ?? 'unattributed'}`);
     for (const bucket of buckets) {
       const day = new Date(bucket.start_time * 1000).toISOString().slice(0, 10);
       if (bucket.end_time - bucket.start_time !== DAY || bucket.start_time % DAY !== 0) {
@@ -165,33 +182,61 @@ export class CostTally {
       if (bucket.start_time < this.window.start || bucket.end_time > this.window.end) {
         throw new MalformedPageError(`the cost bucket ${day} is outside the requested days`);
       }
-      const rows = this.seen.get(bucket.start_time) ?? new Map<string, number>();
-      this.seen.set(bucket.start_time, rows);
+      let lines = this.seen.get(bucket.start_time);
+      if (!lines) {
+        lines = new Map();
+        this.seen.set(bucket.start_time, lines);
+      }
       for (const row of bucket.results) {
         if (!isCodeInterpreterLine(row.line_item)) continue;
-        const key = JSON.stringify([row.project_id, row.line_item]);
-        const before = rows.get(key);
+        const lineItem = row.line_item as string;
+        let rows = lines.get(lineItem);
+        if (!rows) {
+          rows = new Map();
+          lines.set(lineItem, rows);
+        }
+        const id = byKey ? (row.api_key_id ?? null) : row.project_id;
+        const before = rows.get(id);
         if (before !== undefined) {
           if (before === row.value) continue;
           throw new MalformedPageError(
-            `the cost bucket ${day} repeats project ${row.project_id ?? 'unattributed'}, line item ${JSON.stringify(row.line_item)}, with $${row.value} after $${before}`,
+            `the cost bucket ${day} repeats ${label(id)}, line item ${JSON.stringify(row.line_item)}, with $${row.value} after $${before}`,
           );
         }
-        rows.set(key, row.value);
-        const sum = (this.costs.get(row.project_id) ?? 0) + row.value;
+        rows.set(id, row.value);
+        let names = this.lines.get(id);
+        if (!names) {
+          names = new Set();
+          this.lines.set(id, names);
+        }
+        names.add(lineItem);
+        const sum = (this.costs.get(id) ?? 0) + row.value;
         if (!Number.isFinite(sum)) {
           throw new MalformedPageError(
-            `the cost of project ${row.project_id ?? 'unattributed'} is past what a number holds after the cost bucket ${day}`,
+            `the cost of ${label(id)} is past what a number holds after the cost bucket ${day}`,
           );
         }
-        this.costs.set(row.project_id, sum);
+        this.costs.set(id, sum);
       }
     }
   }
 
-  /** USD per project (null: unattributed), rounded to a millionth of a dollar. */
+  /** USD per project (null: unattributed), or per key (null: none), rounded to a millionth of a dollar. */
   perProject(): Map<string | null, number> {
     return new Map([...this.costs].map(([id, usd]) => [id, roundUsd(usd)]));
+  }
+
+  /** {@link perProject} of a tally by API key: USD per key id (null: cost tied to no key). */
+  perKey(): Map<string | null, number> {
+    return this.perProject();
+  }
+
+  /**
+   * The exact code interpreter line item names each project's rows carried (sorted): what a later
+   * query of the same days passes as `line_items` to ask for those lines alone.
+   */
+  lineItems(): Map<string | null, readonly string[]> {
+    return new Map([...this.lines].map(([id, names]) => [id, [...names].sort()]));
   }
 }
 

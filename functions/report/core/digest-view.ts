@@ -3,6 +3,8 @@ import { limitName, limitsOnTrack, limitsShown, monthToDateText, runwayText } fr
 import { localDateOf, startOfLocalDay, type Window } from './local-time';
 import type { ProjectRow, ProjectTrend, ReportResult, Trend } from './report';
 import type { LimitEntry } from './runway';
+import { organizationSparks, projectSeries, type SparkRow } from './sparkline';
+import { type KeyShare, keyShares } from './spike-keys-text';
 import { neutralizeText } from './text';
 import type { UnusualProject } from './unusual';
 
@@ -36,6 +38,8 @@ export interface LimitLine {
 export interface BodyRow {
   readonly project: ProjectRow;
   readonly trend?: ProjectTrend;
+  /** Its sessions on the chart's last 14 days, when the digest has a chart. */
+  readonly sparkline?: readonly number[];
 }
 
 /** What every format of a digest shows, worked out once: the formats only lay it out. */
@@ -52,7 +56,14 @@ export interface DigestView {
   readonly top: number;
   /** The cost line: the amount and the UTC days it covers, or why it is unavailable. */
   readonly cost: string;
-  readonly unusual: readonly (UnusualProject & { readonly name: string; readonly text: string })[];
+  readonly unusual: readonly (UnusualProject & {
+    readonly name: string;
+    readonly text: string;
+    /** The top keys behind its day, with their shares; empty when unknown. */
+    readonly shares: readonly KeyShare[];
+  })[];
+  /** The organization's sparklines (text and chat), empty without a chart. */
+  readonly sparks: readonly SparkRow[];
   /** What the trend compares with: `last Thu`, `the week before`, `the month before`. */
   readonly compared: string;
   /** The month-to-date line, or why it is missing; undefined for a digest without one (a range). */
@@ -88,7 +99,9 @@ export function digestView(
       ...u,
       name: names.get(u.project_id) ?? UNATTRIBUTED,
       text: unusualText(u, notes),
+      shares: keyShares(u),
     })),
+    sparks: trend?.chart ? organizationSparks(report.kind, trend.chart) : [],
     compared: comparedWith(report.kind, weekdayOf(report.start_time, timeZone)),
     monthToDate: monthToDateLine(report, notes),
     missing: notes.limitsUnavailable === undefined ? [] : [capitalize(notes.limitsUnavailable)],
@@ -197,9 +210,14 @@ export function weekdayOf(epochSeconds: number, timeZone: string): string {
 
 /** The top projects, and the unattributed row wherever it ranks. */
 function bodyRows(report: ReportResult, reportTrend?: Trend): BodyRow[] {
-  const all = report.projects.map((project, i) => {
+  const chart = reportTrend?.chart;
+  const all = report.projects.map((project, i): BodyRow => {
     const trend = reportTrend?.projects[i];
-    return trend ? { project, trend } : { project };
+    return {
+      project,
+      ...(trend ? { trend } : {}),
+      ...(chart ? { sparkline: projectSeries(chart.projects, project.project_id) } : {}),
+    };
   });
   const shown = all.slice(0, BODY_ROW_LIMIT);
   const unattributed = all.slice(BODY_ROW_LIMIT).find((row) => row.project.project_id === null);

@@ -1,3 +1,4 @@
+import { CHART_DARK, CHART_STYLE, chartHtml, sparklineHtml } from './chart-html';
 import { formatUsd } from './cost';
 import {
   barLength,
@@ -12,6 +13,7 @@ import {
 } from './digest-view';
 import type { ProjectTrend } from './report';
 import type { LimitStatus } from './runway';
+import { keyShareText } from './spike-keys-text';
 import { neutralizeText } from './text';
 
 const HTML_ESCAPES: Record<string, string> = {
@@ -36,9 +38,9 @@ const MUTED = 'font-size:12px;color:#6b7280;';
  * Dark mode for the clients that honour it (Apple Mail, iOS, Outlook apps): the inline colours
  * are the light theme, these classes override them; clients that strip <style> keep light.
  */
-const style = (limits: boolean) => `<style>
+const style = (limits: boolean, chart: boolean) => `<style>
 :root{color-scheme:light dark;supported-color-schemes:light dark;}
-@media (prefers-color-scheme: dark){
+${chart ? CHART_STYLE : ''}@media (prefers-color-scheme: dark){
 .ud-page{background:#0b1120 !important;}
 .ud-card{background:#1f2937 !important;}
 .ud-text,.ud-headline{color:#f9fafb !important;}
@@ -46,7 +48,7 @@ const style = (limits: boolean) => `<style>
 .ud-cell{border-color:#374151 !important;color:#f3f4f6 !important;}
 .ud-bar{background:#a5b4fc !important;}
 .ud-alert{background:#3b2f0b !important;border-color:#b45309 !important;}
-${limits ? LIMITS_DARK : ''}}
+${limits ? LIMITS_DARK : ''}${chart ? CHART_DARK : ''}}
 </style>`;
 
 /** Only in a digest with the limits box, so every other digest's markup stays as it was. */
@@ -123,7 +125,7 @@ export function renderHtml(view: DigestView): string {
   const hasTrend = Boolean(dayTrend);
   const hasCost = report.total_cost_usd !== null;
   const rows = view.rows
-    .map(({ project, trend }) => {
+    .map(({ project, trend, sparkline }) => {
       const percent = barLength(project.num_sessions, view.top, 100);
       const name =
         project.project_id === null
@@ -136,7 +138,8 @@ export function renderHtml(view: DigestView): string {
       const costCell = hasCost
         ? `<td class="ud-cell" style="${CELL}text-align:right;white-space:nowrap;">${formatUsd(project.cost_usd ?? 0)}</td>`
         : '';
-      return `<tr><td class="ud-cell" style="${CELL}word-break:break-word;">${name}${bar}</td><td class="ud-cell" style="${CELL}text-align:right;white-space:nowrap;">${formatCount(project.num_sessions)}<br><span class="ud-muted" style="${MUTED}">${formatShare(project.num_sessions, report.total_sessions)}</span></td>${costCell}${trendCell}</tr>`;
+      const spark = sparkline ? sparklineHtml(sparkline) : '';
+      return `<tr><td class="ud-cell" style="${CELL}word-break:break-word;">${name}${bar}${spark}</td><td class="ud-cell" style="${CELL}text-align:right;white-space:nowrap;">${formatCount(project.num_sessions)}<br><span class="ud-muted" style="${MUTED}">${formatShare(project.num_sessions, report.total_sessions)}</span></td>${costCell}${trendCell}</tr>`;
     })
     .join('\n');
   const empty =
@@ -165,7 +168,7 @@ export function renderHtml(view: DigestView): string {
   const unusual = view.unusual.length
     ? `<table class="ud-alert" role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#fffbeb" style="background:#fffbeb;border:1px solid #f59e0b;border-radius:6px;margin:0 0 16px;"><tr><td style="padding:12px;">
 <div class="ud-text" style="${FONT}font-size:14px;font-weight:700;color:#92400e;">⚠ ${view.unusual.length} unusual</div>
-${view.unusual.map((u) => `<div class="ud-text" style="${FONT}font-size:14px;color:#111827;margin-top:6px;"><strong>${escapeHtml(u.name)}</strong>${u.project_id === null ? '' : ` <span class="ud-muted" style="${MUTED}">${escapeHtml(neutralizeText(u.project_id))}</span>`}<br>${escapeHtml(u.text)}</div>`).join('\n')}
+${view.unusual.map((u) => `<div class="ud-text" style="${FONT}font-size:14px;color:#111827;margin-top:6px;"><strong>${escapeHtml(u.name)}</strong>${u.project_id === null ? '' : ` <span class="ud-muted" style="${MUTED}">${escapeHtml(neutralizeText(u.project_id))}</span>`}<br>${escapeHtml(u.text)}${u.shares.map((k) => `<br><span class="ud-muted" style="${MUTED}">${escapeHtml(keyShareText(k))}</span>`).join('')}</div>`).join('\n')}
 </td></tr></table>`
     : '';
   const table =
@@ -177,7 +180,7 @@ ${rows}
 </table>`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark"><title>${escapeHtml(`Code interpreter sessions ${view.period}`)}</title>
-${style(view.limits.length > 0)}</head>
+${style(view.limits.length > 0, dayTrend?.chart !== undefined)}</head>
 <body class="ud-page" style="margin:0;padding:0;background:#f3f4f6;">
 <table class="ud-page" role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#f3f4f6"><tr><td align="center" style="padding:16px 8px;">
 <table class="ud-card" role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#ffffff" style="max-width:720px;background:#ffffff;border-radius:8px;">
@@ -187,7 +190,7 @@ ${style(view.limits.length > 0)}</head>
 ${costLine}${monthLines}
 ${trendLine}
 <div style="height:16px;line-height:16px;font-size:0;">&nbsp;</div>
-${limitsHtml(view)}${unusual}${empty}${table}
+${chartHtml(report.kind, dayTrend?.chart)}${limitsHtml(view)}${unusual}${empty}${table}
 ${more}
 <p class="ud-muted" style="${FONT}font-size:12px;color:#9ca3af;margin-top:24px;">Sent by usage-digest. Figures come from the OpenAI usage and costs APIs and may be revised for a few hours after a day closes.</p>
 </td></tr></table>

@@ -11,6 +11,8 @@ import {
   trendFacts,
 } from './digest-view';
 import type { ProjectTrend } from './report';
+import { sparkline } from './sparkline';
+import { keyShareText } from './spike-keys-text';
 import { neutralizeText } from './text';
 
 const BAR_WIDTH_CHARS = 20;
@@ -33,6 +35,9 @@ export function renderText(view: DigestView): string {
         .join('; '),
     );
   }
+  // Labels padded to one width, so that a period's row and the one before line up day by day.
+  const labelWidth = Math.max(0, ...view.sparks.map((row) => row.label.length)) + 2;
+  for (const row of view.sparks) lines.push(`${`${row.label}:`.padEnd(labelWidth)}${row.spark}`);
   // Above what needs a look: a limit stops traffic, an unusual day only costs money.
   if (view.limits.length) {
     const blocked = view.limits.some((l) => l.entry.status === 'enforcing');
@@ -48,6 +53,7 @@ export function renderText(view: DigestView): string {
       lines.push(
         `- ${u.name}${u.project_id === null ? '' : ` (${neutralizeText(u.project_id)})`}`,
         `  ${u.text}`,
+        ...u.shares.map((share) => `  ${keyShareText(share)}`),
       );
     }
   }
@@ -55,7 +61,7 @@ export function renderText(view: DigestView): string {
   if (report.projects.length === 0) {
     lines.push('No code interpreter sessions in this period.');
   }
-  for (const { project, trend } of view.rows) {
+  for (const { project, trend, sparkline: sparks } of view.rows) {
     const bar = '█'.repeat(barLength(project.num_sessions, view.top, BAR_WIDTH_CHARS));
     const id = project.project_id === null ? '' : ` (${neutralizeText(project.project_id)})`;
     lines.push(`${displayName(project)}${id}`);
@@ -64,6 +70,7 @@ export function renderText(view: DigestView): string {
         (typeof project.cost_usd === 'number' ? ` · ${formatUsd(project.cost_usd)}` : '') +
         (trend ? `\n  ${trendText(trend, project.num_sessions, view.compared)}` : ''),
     );
+    if (sparks) lines.push(`  ${sparkline(sparks)} last ${sparks.length} days`);
   }
   if (view.hidden > 0) {
     lines.push(

@@ -1,3 +1,4 @@
+import { roundUsd } from './cost';
 import { projectSetKey, type SpendByDay } from './daily-spend';
 import type { LocalDate, Window } from './local-time';
 import type { MonthToDate, ReportResult } from './report';
@@ -9,6 +10,7 @@ import {
   monthToDateUsd,
   monthToDateWindow,
   runwayOf,
+  runwaySpendWindow,
   sumDailySpend,
 } from './runway';
 import type { SpendLimit } from './spend-limit';
@@ -43,6 +45,31 @@ export interface RunwayFigures {
   /** A project's month to date (all line items), or null when spend is unknown. */
   projectMonthToDate(projectId: string | null): number | null;
   readonly limits: LimitEntry[];
+}
+
+/**
+ * The UTC days of spend a scheduled digest reads in one go: the runway's (runwaySpendWindow of C)
+ * and, from `chartFrom` (the first local date its chart draws, whose cost is the UTC day with that
+ * date) on, the chart's. Month to date and pace still pick their own days out of it by date.
+ */
+export function digestSpendWindow(costWindow: Window, chartFrom?: LocalDate): Window {
+  const runway = runwaySpendWindow(costDayOf(costWindow));
+  if (chartFrom === undefined) return runway;
+  return { start: Math.min(runway.start, Date.parse(`${chartFrom}T00:00:00Z`) / 1000), end: runway.end };
+}
+
+/**
+ * Each project's spend (all line items) on the cost day C, from the runway's daily spend: what the
+ * history records per project and day.
+ */
+export function spendOnCostDay(spend: SpendByDay, costWindow: Window): Map<string | null, number> {
+  const costDay = costDayOf(costWindow);
+  const usd = new Map<string | null, number>();
+  for (const [id, series] of spend.total) {
+    const day = series.filter((row) => row.date === costDay);
+    if (day.length) usd.set(id, roundUsd(day.reduce((sum, row) => sum + row.usd, 0)));
+  }
+  return usd;
 }
 
 /** C: the UTC day a cost window closes on. */

@@ -1,9 +1,10 @@
 import { SumOverflowError } from '../errors';
 import { type ProjectTotals, sumTotals } from './aggregate';
+import type { DigestChart } from './chart-series';
 import { roundUsd } from './cost';
 import type { Window } from './local-time';
 import type { LimitEntry } from './runway';
-import type { UnusualProject } from './unusual';
+import { findUnusual, type UnusualProject, type UnusualThresholds } from './unusual';
 
 export interface ProjectRow {
   readonly project_id: string | null;
@@ -65,6 +66,8 @@ export interface Trend {
   readonly seven_day_mean_sessions?: number;
   /** In the same order as the report's `projects`. */
   readonly projects: readonly ProjectTrend[];
+  /** Scheduled digests: the days the digest draws (core/chart-series.ts). */
+  readonly chart?: DigestChart;
 }
 
 /** Cost per project over `window` (UTC days), or null when the Costs API could not say. */
@@ -167,6 +170,23 @@ export function buildTrend(
       ...mean(meanOf(row.project_id, history)),
     })),
   };
+}
+
+/** A daily report's unusual projects: each row judged against its mean over `history`, the 7 days before. */
+export function unusualOf(
+  projects: readonly ProjectRow[],
+  history: readonly ProjectTotals[],
+  thresholds: UnusualThresholds,
+): UnusualProject[] {
+  return findUnusual(
+    projects.map((row) => ({
+      project_id: row.project_id,
+      num_sessions: row.num_sessions,
+      mean_7d: meanOf(row.project_id, history),
+      cost_usd: row.cost_usd ?? null,
+    })),
+    thresholds,
+  );
 }
 
 /** Mean sessions a day of one project over `history` (unrounded). */

@@ -26,6 +26,24 @@ export interface UnusualProject {
   readonly num_sessions: number;
   readonly mean_7d: number;
   readonly cost_usd: number | null;
+  /**
+   * The API keys behind the day's code interpreter cost, most first (from a second wave, only when
+   * something is unusual); absent when they could not be read.
+   */
+  readonly keys?: readonly SpikeKey[];
+}
+
+/** One API key's share of an unusual project's day. */
+export interface SpikeKey {
+  readonly api_key_id: string;
+  /** The key's name in its project; null when the key is gone (deleted since) or unnamed. */
+  readonly name: string | null;
+  /** `sk-...a1B2`, as OpenAI shows it; null when the key is gone. */
+  readonly redacted_value: string | null;
+  /** Who owns the key (a user's name or email, or a service account's name); null when unknown. */
+  readonly owner: string | null;
+  /** The key's code interpreter cost that day (USD). */
+  readonly cost_usd: number;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { CHART_HISTORY_DAYS, type DayRange } from './chart-series';
 import { addDays, type LocalDate, localDateOf, startOfLocalDay, type Window } from './local-time';
 
 /** The scheduled digests: each reports the period that ended before its run. */
@@ -59,6 +60,59 @@ export function digestPeriod(kind: DigestKind, reference: number, timeZone: stri
     window: between(lastMonth, thisMonth, timeZone),
     trendWindows: [between(firstOfMonthBefore(lastMonth), lastMonth, timeZone)],
   };
+}
+
+/** The local days a scheduled digest is fetched and drawn by, and which of them its windows are made of. */
+export interface ChartDays {
+  /** Consecutive local dates, oldest first. */
+  readonly dates: readonly LocalDate[];
+  /** Each date's local midnight to the next: 23, 24 or 25 hours. */
+  readonly windows: readonly Window[];
+  /** The days of the report's window. */
+  readonly period: DayRange;
+  /** The days of each trend window, in the order of digestPeriod's `trendWindows`. */
+  readonly trend: readonly DayRange[];
+}
+
+/**
+ * The days a scheduled digest reads, all in one wave, and draws: for a daily one the
+ * CHART_HISTORY_DAYS local days before the report day and the report day (its 7 trend days are the
+ * last 7 of those before it); for a weekly or monthly one the period before and the period. The
+ * report's window and its trend windows are runs of these days, so their totals are the days' sums.
+ */
+export function chartDays(kind: DigestKind, window: Window, timeZone: string): ChartDays {
+  const first = localDateOf(window.start, timeZone);
+  const last = localDateOf(window.end - 1, timeZone);
+  const oldest =
+    kind === 'daily'
+      ? addDays(first, -CHART_HISTORY_DAYS)
+      : kind === 'weekly'
+        ? addDays(first, -7)
+        : firstOfMonthBefore(first);
+  const dates: LocalDate[] = [];
+  for (let date = oldest; date <= last; date = addDays(date, 1)) dates.push(date);
+  const from = dates.indexOf(first);
+  const trend: DayRange[] =
+    kind === 'daily'
+      ? Array.from({ length: TREND_DAYS }, (_, i) => ({
+          from: from - TREND_DAYS + i,
+          to: from - TREND_DAYS + i + 1,
+        }))
+      : [{ from: 0, to: from }];
+  return {
+    dates,
+    windows: dates.map((date) => between(date, addDays(date, 1), timeZone)),
+    period: { from, to: dates.length },
+    trend,
+  };
+}
+
+/**
+ * The midnights (k: the start of day k) that bound the report's window and its trend windows: the
+ * ones planLocalDays must count to the session, so that those windows' totals are exact.
+ */
+export function reportMidnights(days: ChartDays): Set<number> {
+  return new Set([days.period, ...days.trend].flatMap((range) => [range.from, range.to]));
 }
 
 function firstOfMonthBefore(first: LocalDate): LocalDate {
