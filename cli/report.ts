@@ -8,18 +8,11 @@ import { constants } from 'node:fs';
 import { access as accessFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
-import { createAdminKeySource } from '../functions/report/adapters/admin-key';
 import { createMailer } from '../functions/report/adapters/mailer';
 import { createUsageApi } from '../functions/report/adapters/usage-api';
-import {
-  checkBaseUrl,
-  DEFAULT_BASE_URL,
-  DEFAULT_CONCURRENCY,
-  thresholdsFrom,
-} from '../functions/report/config';
+import { DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, thresholdsFrom } from '../functions/report/config';
 import { isEmailAddress, parseEvent, parseTimeZone } from '../functions/report/core/event';
 import {
   addDays,
@@ -29,16 +22,10 @@ import {
 } from '../functions/report/core/local-time';
 import { digestMessage, renderDigest } from '../functions/report/core/render';
 import { DIGEST_KINDS, type DigestKind } from '../functions/report/core/windows';
-import {
-  awsSetupAdvice,
-  ConfigError,
-  InputError,
-  ReportError,
-  redactError,
-  rootCause,
-} from '../functions/report/errors';
+import { ConfigError, InputError, redactError } from '../functions/report/errors';
 import { listedNames } from '../functions/report/project-names';
 import { computeReport, stderrLogger } from '../functions/report/run-report';
+import { adminAccess, explain, UsageError } from './admin-access';
 import { packageVersion } from './package-version';
 import { SETTINGS_FILE, settingsTimeZone } from './settings-file';
 import { formatTable } from './terminal-table';
@@ -88,14 +75,15 @@ ALERT_COST_USD (off unless set), as the function reads them.
 
 Exit codes: 0 done, 1 the run failed, 2 bad arguments (one line on stderr says which).
 
+Commands
+  backfill                    fill the history bucket from the API (usage-digest backfill --help)
+
 Examples
   npx usage-digest --from 2026-11-01 --to 2026-11-08 --tz Europe/Berlin
   npx usage-digest --digest monthly --date 2026-10-01 --json | jq '.projects[:3]'
   npx usage-digest --secret-id openai/admin-key --send --recipient ops@example.com --sender digest@example.com
   Without a key: npm run sample-api, then the command it prints.
 `;
-
-class UsageError extends Error {}
 
 /** The event fields the CLI's flags map onto, so errors name the flag the user typed. */
 const FLAG_OF_FIELD: Record<string, string> = {
@@ -368,27 +356,7 @@ async function requireRegion(flag: string): Promise<void> {
   }
 }
 
-/** The error in a sentence that says what to do; SDK errors never reach the user without one. */
-function explain(error: unknown): string {
-  if (error instanceof ReportError) return error.message;
-  const root = rootCause(error) as Error;
-  const said = `${root.name}: ${root.message}`;
-  const advice = awsSetupAdvice(error);
-  return advice ? `${advice} (${said})` : said;
-}
-
 function access(values: ReturnType<typeof parse>['values'], env: NodeJS.ProcessEnv) {
-  const concurrency = Number(values.concurrency ?? DEFAULT_CONCURRENCY);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
-    throw new UsageError('--concurrency must be a whole number from 1 to 32');
-  }
-  const secretId = values['secret-id'];
-  const envKey = env.OPENAI_ADMIN_KEY?.trim();
-  if (!secretId && !envKey)
-    throw new UsageError('no admin key: set OPENAI_ADMIN_KEY or pass --secret-id NAME');
-  const keySource = secretId
-    ? createAdminKeySource(new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }), secretId)
-    : async () => envKey as string;
   const timeoutSeconds = Number(values.timeout ?? DEFAULT_TIMEOUT_SECONDS);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
     throw new UsageError('--timeout must be a positive number of seconds');
@@ -397,12 +365,8 @@ function access(values: ReturnType<typeof parse>['values'], env: NodeJS.ProcessE
   if (values.send && (!sender || !isEmailAddress(sender)))
     throw new UsageError('--send needs --sender ADDR or REPORT_SENDER');
   return {
-    keySource,
+    ...adminAccess(values, env),
     thresholds: thresholdsFrom(env),
-    baseUrl: values['base-url']
-      ? checkBaseUrl(values['base-url'], '--base-url')
-      : checkBaseUrl(env.OPENAI_BASE_URL || DEFAULT_BASE_URL, 'OPENAI_BASE_URL'),
-    concurrency,
     timeoutMs: timeoutSeconds * 1000,
     sender,
   };
@@ -429,7 +393,12 @@ function usageError(message: string): number {
   return 2;
 }
 
-main(process.argv.slice(2)).then(
+const args = process.argv.slice(2);
+// `usage-digest backfill …` is its own command, loaded only when asked for.
+(args[0] === 'backfill'
+  ? import('./backfill').then((m) => m.backfillCommand(args.slice(1)))
+  : main(args)
+).then(
   (code) => {
     process.exitCode = code;
   },

@@ -3,10 +3,11 @@
  * The app in this repository (infra/app.ts) is one user of it.
  */
 export type { DigestKind } from '../functions/report/core/windows';
-export { UsageDigest } from './usage-digest';
+export { UsageDigest, type UsageDigestHistoryResources } from './usage-digest';
 export type {
   SlackChannel,
   TeamsChannel,
+  UsageDigestHistory,
   UsageDigestProps,
   UsageDigestRoute,
   WebhookChannel,

@@ -103,6 +103,27 @@ const budgets = z
       "Monthly budgets of your own in USD, shown with their runway beside OpenAI's hard limits (BUDGETS_FILE).",
   });
 
+/** Every day's numbers kept in S3 as Parquet, for Athena; off unless given. */
+const history = z
+  .object(
+    {
+      retentionDays: z
+        .int({ error: 'must be a whole number of days, at least 1' })
+        .min(1, { error: 'must be a whole number of days, at least 1' })
+        .meta({
+          description:
+            "How long each day's file is kept (S3 lifecycle expiry, in days from when it was written), e.g. 730.",
+        }),
+    },
+    { error: 'must be an object of retentionDays' },
+  )
+  .strict()
+  .optional()
+  .meta({
+    description:
+      "Keep every daily digest's numbers as Parquet in S3 with a Glue table and an Athena workgroup to query them (docs/history.md). Off by default.",
+  });
+
 const route = z
   .object({
     name: z
@@ -246,6 +267,7 @@ export const settingsSchema = z
         description:
           "Warn when the month's forecast reaches this fraction of a hard limit or budget, e.g. 0.8 (BUDGET_WARN_AT).",
       }),
+    history,
   })
   .strict();
 
@@ -292,6 +314,14 @@ export interface ReportSettings {
   readonly budgets: BudgetSettings;
   /** A forecast at this fraction of a limit or budget warns. @default 0.8 */
   readonly budgetWarnAt: number;
+  /** Every daily digest's numbers kept in S3 for Athena. @default off */
+  readonly history?: HistorySettings;
+}
+
+/** The history bucket, Glue table and Athena workgroup. */
+export interface HistorySettings {
+  /** Days each day's Parquet file is kept (S3 lifecycle expiry). */
+  readonly retentionDays: number;
 }
 
 /** Monthly budgets of your own, in USD. */
@@ -395,7 +425,14 @@ export function checkSettings(
   };
   const parsed = settingsSchema.safeParse(values);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    // A mistyped key first, when it is near a valid one: it is why the key it meant is missing
+    // (`retentionDay` for `retentionDays`).
+    const { issues } = parsed.error;
+    const mistyped = issues.find(
+      (i) =>
+        i.code === 'unrecognized_keys' && nearestKey(String(i.keys[0]), settingKeysAt(i.path)) !== undefined,
+    );
+    const issue = (mistyped ?? issues[0]) as z.core.$ZodIssue;
     if (issue.code === 'unrecognized_keys') {
       throw new SettingsError(
         naming.unknown([...issue.path, issue.keys[0] as string], settingKeysAt(issue.path)),
@@ -486,6 +523,7 @@ export function checkSettings(
       projects: s.budgets.projects ?? {},
     },
     budgetWarnAt: s.budgetWarnAt,
+    ...(s.history ? { history: { retentionDays: s.history.retentionDays } } : {}),
   };
 }
 
@@ -581,6 +619,21 @@ function mergeSources(sources: SettingsSources): {
   const values: Record<string, unknown> = { ...(file as Record<string, unknown>) };
   const origin = new Map<string, string>();
   for (const [key, value] of Object.entries(sources.context ?? {})) {
+    const [head = key, ...inner] = key.split('.');
+    if (inner.length && (KEYS as string[]).includes(head)) {
+      if (value === undefined || value === null) continue;
+      values[head] = withNested(
+        values[head],
+        inner,
+        typeof value === 'string' ? fromDottedString(value) : value,
+      );
+      origin.set(head, `from -c ${key}`);
+      continue;
+    }
+    if (inner.length && /^[A-Za-z$][A-Za-z0-9$]*$/.test(head)) {
+      // `histroy.retentionDays`: a setting's key mistyped, not one of the CDK's (those hold `:` or `@`).
+      throw new SettingsError(unknownSettingMessage([head], KEYS, `from -c ${key}`));
+    }
     if (!(KEYS as string[]).includes(key)) {
       if (isCdkContextKey(key)) continue;
       throw new SettingsError(unknownSettingMessage([key], KEYS, `from -c ${key}`));
@@ -591,6 +644,29 @@ function mergeSources(sources: SettingsSources): {
     origin.set(setting, `from -c ${setting}`);
   }
   return { values, origin };
+}
+
+/**
+ * `object` (a setting's object, from the file or an earlier `-c`) with the value at `path` set:
+ * `-c history.retentionDays=90` sets one key of a structured setting.
+ */
+function withNested(object: unknown, path: readonly string[], value: unknown): unknown {
+  const [key, ...rest] = path as [string, ...string[]];
+  const base =
+    typeof object === 'object' && object !== null && !Array.isArray(object)
+      ? (object as Record<string, unknown>)
+      : {};
+  return { ...base, [key]: rest.length ? withNested(base[key], rest, value) : value };
+}
+
+/** A dotted key's text: JSON where it parses (a number, true, an object), else the text itself. */
+function fromDottedString(text: string): unknown {
+  const trimmed = text.trim();
+  try {
+    return JSON.parse(trimmed);
+  } catch {
+    return trimmed;
+  }
 }
 
 /** `-c` values arrive as text: lists are comma separated, numbers and booleans are spelled out. */
@@ -612,6 +688,7 @@ function fromContextString(key: (typeof KEYS)[number], text: string): unknown {
     case 'webhook':
     case 'routes':
     case 'budgets':
+    case 'history':
       // Structured settings arrive on the command line as JSON.
       try {
         return JSON.parse(trimmed);

@@ -39,6 +39,18 @@ export interface UsageDigestBudgets {
   readonly projects?: Readonly<Record<string, number>>;
 }
 
+/**
+ * Every daily digest's numbers kept as Parquet in an S3 bucket of the construct's own, with a Glue
+ * table (partition projection on `date`) and an Athena workgroup to query them (docs/history.md).
+ */
+export interface UsageDigestHistory {
+  /**
+   * Days each day's file is kept (S3 lifecycle expiry, at least 1); an overwritten version is
+   * kept 7 days more, to undo a bad backfill.
+   */
+  readonly retentionDays: number;
+}
+
 /** Slack through an incoming webhook; its URL is a credential, so only the secret's name is given. */
 export interface SlackChannel {
   /** Secrets Manager secret holding the webhook URL (plain, or JSON `{"url": …}`). */
@@ -98,6 +110,12 @@ export interface UsageDigestProps {
    * @default 0.8
    */
   readonly budgetWarnAt?: number;
+  /**
+   * Keep every scheduled daily digest's numbers in S3 for Athena: a bucket (kept on destroy), a
+   * Glue table and an Athena workgroup; the function may only put objects under `daily/`.
+   * @default off
+   */
+  readonly history?: UsageDigestHistory;
   /** Secrets Manager name of the OpenAI organization admin key. @default 'openai/admin-key' */
   readonly secretName?: string;
   /** The customer managed KMS key of that secret, if not the AWS managed one. @default the AWS managed key */
@@ -208,6 +226,7 @@ export function propsOfSettings(settings: ReportSettings): UsageDigestProps {
     quiet: settings.quiet,
     budgets: settings.budgets,
     budgetWarnAt: settings.budgetWarnAt,
+    ...(settings.history ? { history: settings.history } : {}),
     secretName: settings.secretName,
     ...(settings.secretKmsKeyArn ? { secretKmsKeyArn: settings.secretKmsKeyArn } : {}),
     ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),

@@ -1,22 +1,27 @@
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { HISTORY_COLUMNS, HISTORY_PARTITION_KEY } from '../functions/report/history/columns';
 import { IDEMPOTENCY_TABLE_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from '../functions/report/table-schema';
 import { ReportFunction } from './report-function';
 import {
   type BudgetSettings,
   type ChannelSettings,
+  type HistorySettings,
   type ReportSettings,
   type RouteSettings,
   SettingsError,
@@ -36,6 +41,38 @@ export const ASYNC_MAX_EVENT_AGE = Duration.hours(3);
 
 /** The construct's id in the app's own stack (infra/report-stack.ts), whose log group name predates sharing. */
 const APP_CONSTRUCT_ID = 'UsageDigest';
+
+/**
+ * The first day the Glue table's partition projection knows. Athena projects every day from it to
+ * today for a query that does not filter on `date`, so it is not earlier than it need be: OpenAI's
+ * code interpreter (and its usage) dates from 2023. A backfilled day before it is not seen.
+ */
+export const HISTORY_FIRST_DAY = '2023-01-01';
+/**
+ * The most one query of the workgroup may scan: 1 GB, about $0.005 at Athena's $5 per TB. Ten
+ * years of 1,500 projects are about 5.5 million rows, some 200 MB of Parquet; a query that reads
+ * more has lost its way. (Athena's minimum is 10 MB: API reference, WorkGroupConfiguration.)
+ */
+export const HISTORY_BYTES_SCANNED_CUTOFF = 1_000_000_000;
+/** Where the day files live: what the table reads and the only place the function may write. */
+const HISTORY_DAYS_PREFIX = 'daily/';
+/** Where Athena writes query results, in the same bucket under the same key. */
+const ATHENA_RESULTS_PREFIX = 'athena-results/';
+/** The Glue table over the day files. */
+const HISTORY_TABLE_NAME = 'daily';
+
+/** The history resources (`history` set): the bucket, its Glue database and table, the workgroup. */
+export interface UsageDigestHistoryResources {
+  /** One Parquet object per day under `daily/date=YYYY-MM-DD/`; Athena's results under `athena-results/`. Kept on destroy. */
+  readonly bucket: s3.Bucket;
+  /** Server access logs of the bucket. Kept on destroy. */
+  readonly accessLogsBucket: s3.Bucket;
+  readonly database: glue.CfnDatabase;
+  /** `<database>.daily`, partition projection on `date`. */
+  readonly table: glue.CfnTable;
+  /** Enforces its encrypted result location and a bytes-scanned cutoff. */
+  readonly workGroup: athena.CfnWorkGroup;
+}
 
 /**
  * usage-digest as an L3 construct: the scheduled digests (daily, weekly, monthly) of an OpenAI
@@ -58,6 +95,8 @@ export class UsageDigest extends Construct {
   readonly schedules: scheduler.CfnSchedule[] = [];
   /** The settings the resources were built from, validated and with defaults applied. */
   readonly settings: ReportSettings;
+  /** Every daily digest's numbers for Athena; only with the `history` prop. */
+  readonly history?: UsageDigestHistoryResources;
 
   private get stack(): Stack {
     return Stack.of(this);
@@ -77,15 +116,28 @@ export class UsageDigest extends Construct {
     this.failureQueue = queues.failures;
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetters;
     this.idempotencyTable = this.buildTable();
+    if (settings.history) this.history = this.buildHistory(settings.history, key);
     this.reportFunction = this.buildFunction(settings, {
       logGroup,
       logGroupName,
       key,
       table: this.idempotencyTable,
+      ...(this.history ? { historyBucket: this.history.bucket } : {}),
     });
     this.buildSchedules(settings, this.reportFunction, queues.scheduleDeadLetters, key);
     this.alarmTopic = this.buildAlarms(settings, this.reportFunction, queues, key);
     this.buildOutputs(logGroup, key);
+  }
+
+  /**
+   * The construct's path in its stack (`UsageDigest` for the app's own), which names what must be
+   * unique in an account and region: the log group, the Glue database, the Athena workgroup.
+   */
+  private pathInStack(): string {
+    return this.node.scopes
+      .slice(this.node.scopes.indexOf(this.stack) + 1)
+      .map((c) => c.node.id)
+      .join('/');
   }
 
   /**
@@ -94,10 +146,7 @@ export class UsageDigest extends Construct {
    * deployments have; any other construct adds its path in the stack, so two may share a stack.
    */
   private reportLogGroupName(): string {
-    const path = this.node.scopes
-      .slice(this.node.scopes.indexOf(this.stack) + 1)
-      .map((c) => c.node.id)
-      .join('/');
+    const path = this.pathInStack();
     if (path === APP_CONSTRUCT_ID) return `/usage-digest/${this.stack.stackName}/report`;
     // Log group names allow [.-_/#A-Za-z0-9]; where an id needed changing, its address keeps it unique.
     const safe = path.replace(/[^.\-_/#A-Za-z0-9]/g, '-');
@@ -208,6 +257,192 @@ export class UsageDigest extends Construct {
     return queues;
   }
 
+  /**
+   * The history name of the Glue database and the Athena workgroup: the stack's name in snake
+   * case (`UsageDigest` → `usage_digest`, what the README's queries name), with the
+   * construct's path when it is not the app's own. Glue and Athena want lower case, digits and `_`.
+   */
+  private historyName(): string {
+    const snake = (text: string) =>
+      text
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .toLowerCase()
+        .replace(/[^a-z0-9_]+/g, '_');
+    const path = this.pathInStack();
+    const wanted = path === APP_CONSTRUCT_ID ? this.stack.stackName : `${this.stack.stackName}_${path}`;
+    const name = snake(wanted);
+    // Where an id needed changing (a space, a slash), its address keeps the name unique.
+    const exact = /^[A-Za-z0-9_-]+$/.test(wanted) && name.length <= 100;
+    return exact ? name : `${name.slice(0, 90)}_${this.node.addr.slice(0, 8)}`;
+  }
+
+  /**
+   * The history bucket (Parquet, one object per day), its access logs, the Glue table with
+   * partition projection (no crawler: Athena computes each day's location), the Athena workgroup.
+   */
+  private buildHistory(history: HistorySettings, key: kms.Key): UsageDigestHistoryResources {
+    const common: s3.BucketProps = {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      // Kept by `cdk destroy`: a year of numbers is not the stack's to delete (README: Removing).
+      removalPolicy: RemovalPolicy.RETAIN,
+    };
+    const accessLogsBucket = new s3.Bucket(this, 'HistoryAccessLogs', {
+      ...common,
+      // S3 delivers server access logs with SSE-S3; a KMS key would need its own grant to the
+      // logging service, for request metadata (who read which day), not the numbers.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      lifecycleRules: [
+        {
+          id: 'ExpireAccessLogs',
+          expiration: Duration.days(365),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+      ],
+    });
+    for (const [id, reason] of [
+      ['AwsSolutions-S1', 'The access log bucket itself: logging it to itself would log every log delivery.'],
+      [
+        'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
+        'CT.S3.PR.2: the access log bucket itself; logging it to itself would log every log delivery.',
+      ],
+      [
+        'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
+        'CT.S3.PR.10: S3 delivers server access logs to SSE-S3 buckets; they hold request metadata, not the numbers.',
+      ],
+      [
+        'cdk-validator-cfnguard::s3_event_notifications_enabled_check',
+        'CT.S3.PR.4: log deliveries are no event anyone acts on.',
+      ],
+      [
+        'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
+        'CT.S3.PR.9: the logs expire after a year by lifecycle; a lock would only be in its way.',
+      ],
+    ] as const) {
+      Validations.of(accessLogsBucket).acknowledge({ id, reason });
+    }
+    const bucket = new s3.Bucket(this, 'HistoryBucket', {
+      ...common,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: key,
+      // One data key per bucket rather than per object: fewer KMS calls (S3 Bucket Keys).
+      bucketKeyEnabled: true,
+      // Versioned, so a bad overwrite (a backfill with --overwrite) can be undone for 7 days; the
+      // day files themselves expire after retentionDays.
+      lifecycleRules: [
+        {
+          id: 'ExpireDays',
+          prefix: HISTORY_DAYS_PREFIX,
+          expiration: Duration.days(history.retentionDays),
+          noncurrentVersionExpiration: Duration.days(7),
+        },
+        {
+          id: 'ExpireAthenaResults',
+          prefix: ATHENA_RESULTS_PREFIX,
+          expiration: Duration.days(7),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        { id: 'RemoveExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
+      ],
+    });
+    const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
+    // CT.S3.PR.4: S3 tells EventBridge of each day written (free to send; nothing listens unless
+    // you add a rule). Set on the bucket itself: CDK's eventBridgeEnabled adds a custom resource.
+    cfnBucket.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+    Validations.of(bucket).acknowledge({
+      id: 'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
+      reason:
+        'CT.S3.PR.9: each day is overwritten on a retry or backfill and expires after retentionDays; versioning keeps an overwritten one 7 days, and a lock would stop the expiry.',
+    });
+    // Server access logs through the log bucket's policy (never its ACL, whatever the app's
+    // feature flags): what S3 user guide "Enabling Amazon S3 server access logging" grants.
+    const logPrefix = 'history/';
+    cfnBucket.loggingConfiguration = {
+      destinationBucketName: accessLogsBucket.bucketName,
+      logFilePrefix: logPrefix,
+    };
+    accessLogsBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowServerAccessLogsOfTheHistoryBucket',
+        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [accessLogsBucket.arnForObjects(`${logPrefix}*`)],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+          StringEquals: { 'aws:SourceAccount': this.stack.account },
+        },
+      }),
+    );
+    const name = this.historyName();
+    // `Team-A` and `TeamA` both read `team_a`: refused here rather than by CloudFormation mid-deploy.
+    const twin = this.stack.node
+      .findAll()
+      .find(
+        (c): c is UsageDigest => c instanceof UsageDigest && c !== this && c.history?.workGroup.name === name,
+      );
+    if (twin) {
+      throw new SettingsError(
+        `history: ${this.node.path} and ${twin.node.path} would both name their Glue database and Athena workgroup "${name}"; give one another id`,
+      );
+    }
+    const database = new glue.CfnDatabase(this, 'HistoryDatabase', {
+      catalogId: this.stack.account,
+      databaseInput: { name, description: 'usage-digest: every daily digest, one row per project and day' },
+    });
+    const daysUrl = `s3://${bucket.bucketName}/${HISTORY_DAYS_PREFIX}`;
+    const table = new glue.CfnTable(this, 'HistoryTable', {
+      catalogId: this.stack.account,
+      databaseName: database.ref,
+      tableInput: {
+        name: HISTORY_TABLE_NAME,
+        description: 'One row per project and report day (functions/report/history/parquet.ts)',
+        tableType: 'EXTERNAL_TABLE',
+        partitionKeys: [{ name: HISTORY_PARTITION_KEY.name, type: HISTORY_PARTITION_KEY.glueType }],
+        // Partition projection (Athena user guide: "Supported types for partition projection",
+        // date type): Athena computes each day's location, so no crawler and no ADD PARTITION.
+        parameters: {
+          classification: 'parquet',
+          EXTERNAL: 'TRUE',
+          'projection.enabled': 'true',
+          'projection.date.type': 'date',
+          'projection.date.format': 'yyyy-MM-dd',
+          'projection.date.range': `${HISTORY_FIRST_DAY},NOW`,
+          'projection.date.interval': '1',
+          'projection.date.interval.unit': 'DAYS',
+          'storage.location.template': `${daysUrl}date=\${date}/`,
+        },
+        storageDescriptor: {
+          location: daysUrl,
+          columns: HISTORY_COLUMNS.map((c) => ({ name: c.name, type: c.glueType })),
+          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        },
+      },
+    });
+    table.addDependency(database);
+    const workGroup = new athena.CfnWorkGroup(this, 'HistoryWorkGroup', {
+      name,
+      description: 'usage-digest: queries of the history table, results encrypted in its bucket',
+      // The workgroup holds settings and query history, no data: deleting it with the stack is safe.
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: HISTORY_BYTES_SCANNED_CUTOFF,
+        engineVersion: { selectedEngineVersion: 'AUTO' },
+        resultConfiguration: {
+          outputLocation: `s3://${bucket.bucketName}/${ATHENA_RESULTS_PREFIX}`,
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: key.keyArn },
+        },
+      },
+    });
+    return { bucket, accessLogsBucket, database, table, workGroup };
+  }
+
   private buildTable(): dynamodb.Table {
     return new dynamodb.Table(this, 'IdempotencyTable', {
       partitionKey: { name: IDEMPOTENCY_TABLE_KEY, type: dynamodb.AttributeType.STRING },
@@ -225,7 +460,13 @@ export class UsageDigest extends Construct {
   /** The report function with its own role and policy, the sender's identity, and its async retries. */
   private buildFunction(
     settings: ReportSettings,
-    resources: { logGroup: logs.LogGroup; logGroupName: string; key: kms.Key; table: dynamodb.Table },
+    resources: {
+      logGroup: logs.LogGroup;
+      logGroupName: string;
+      key: kms.Key;
+      table: dynamodb.Table;
+      historyBucket?: s3.Bucket;
+    },
   ): lambda.Function {
     const { logGroup, logGroupName, table } = resources;
     const role = new iam.Role(this, 'ReportFunctionRole', {
@@ -241,6 +482,13 @@ export class UsageDigest extends Construct {
       id: `AwsSolutions-IAM5[Resource::${this.nagArn('logs', `log-group:${logGroupName}:log-stream:*`)}]`,
       reason: 'Log streams of this one log group: Lambda names them at run time.',
     });
+    if (resources.historyBucket) {
+      const bucketId = this.stack.getLogicalId(resources.historyBucket.node.defaultChild as s3.CfnBucket);
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${HISTORY_DAYS_PREFIX}*]`,
+        reason: 'One object per report day under daily/, named by its date: PutObject only.',
+      });
+    }
 
     if (settings.createSenderIdentity) {
       new ses.EmailIdentity(this, 'SenderIdentity', {
@@ -271,6 +519,7 @@ export class UsageDigest extends Construct {
       ...(ROUTES_FILE_NAME in bundledFiles ? { ROUTES_FILE: ROUTES_FILE_NAME } : {}),
       ...(BUDGETS_FILE_NAME in bundledFiles ? { BUDGETS_FILE: BUDGETS_FILE_NAME } : {}),
       IDEMPOTENCY_TABLE: table.tableName,
+      ...(resources.historyBucket ? { HISTORY_BUCKET: resources.historyBucket.bucketName } : {}),
       POWERTOOLS_SERVICE_NAME: 'usage-digest',
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
@@ -280,6 +529,7 @@ export class UsageDigest extends Construct {
       logGroup,
       environment,
       ...(Object.keys(bundledFiles).length ? { bundledFiles } : {}),
+      history: resources.historyBucket !== undefined,
     });
     fn.node.addDependency(policy);
     Validations.of(fn).acknowledge({
@@ -317,6 +567,21 @@ export class UsageDigest extends Construct {
       value: key.keyArn,
       description: 'Kept on destroy (encrypts the log group)',
     });
+    if (this.history) {
+      const { bucket, workGroup } = this.history;
+      new CfnOutput(this, 'HistoryBucketName', {
+        value: bucket.bucketName,
+        description: 'Every daily digest as Parquet under daily/ (kept on destroy)',
+      });
+      new CfnOutput(this, 'HistoryTableName', {
+        value: `${this.historyName()}.${HISTORY_TABLE_NAME}`,
+        description: 'The Athena table (docs/history.md)',
+      });
+      new CfnOutput(this, 'HistoryWorkGroupName', {
+        value: workGroup.name,
+        description: 'Run the history queries in this Athena workgroup',
+      });
+    }
     new CfnOutput(this, 'InvokeExample', {
       description: 'An ad-hoc report without mailing (drop dry_run to mail it)',
       // --cli-read-timeout 0: the CLI's 60 s default would re-invoke a slow run (and mail twice).
@@ -352,7 +617,7 @@ export class UsageDigest extends Construct {
   /** Exactly what the function may do, resource by resource. */
   private functionStatements(
     settings: ReportSettings,
-    resources: { logGroupName: string; table: dynamodb.Table; key: kms.Key },
+    resources: { logGroupName: string; table: dynamodb.Table; key: kms.Key; historyBucket?: s3.Bucket },
   ): iam.PolicyStatement[] {
     const { logGroupName } = resources;
     const routeRecipients = settings.routes.flatMap((r) => r.recipients ?? []);
@@ -420,11 +685,24 @@ export class UsageDigest extends Construct {
         resources: [this.failureQueue.queueArn],
       }),
       new iam.PolicyStatement({
+        // Also the history bucket's key: an SSE-KMS PutObject needs kms:GenerateDataKey (S3 user
+        // guide, "Using server-side encryption with AWS KMS keys").
         sid: 'UseTheQueueKey',
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [resources.key.keyArn],
       }),
     ];
+    if (resources.historyBucket) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'WriteHistoryDays',
+          // Day files only: no reads, lists or deletes. `usage-digest backfill` finds the days
+          // already written with the caller's credentials; an invoked backfill writes its range.
+          actions: ['s3:PutObject'],
+          resources: [resources.historyBucket.arnForObjects(`${HISTORY_DAYS_PREFIX}*`)],
+        }),
+      );
+    }
     if (settings.secretKmsKeyArn) {
       statements.push(
         new iam.PolicyStatement({

@@ -43,6 +43,8 @@ export interface ReportConfig {
   readonly budgets: BudgetsConfig;
   /** BUDGET_WARN_AT: the fraction of a limit or budget at which the month's forecast warns. */
   readonly budgetWarnAt: number;
+  /** HISTORY_BUCKET: where each scheduled daily digest writes its day's rows; unset, no history. */
+  readonly historyBucket?: string;
 }
 
 /** Monthly budgets of your own, in USD (each above 0), which OpenAI never sees. */
@@ -92,6 +94,7 @@ export function loadConfig(env: Env = process.env): ReportConfig {
     throw new ConfigError('USAGE_REQUEST_TIMEOUT_MS: must be a whole number of milliseconds, at least 100');
   }
   const idempotencyTable = optional(env, 'IDEMPOTENCY_TABLE');
+  const historyBucket = historyBucketFrom(env);
   const recipients = recipientsFrom(env);
   const allowedRecipientDomains = asConfigError(() =>
     parseAllowedDomains(optional(env, 'ALLOWED_RECIPIENT_DOMAINS'), recipients, 'ALLOWED_RECIPIENT_DOMAINS'),
@@ -112,9 +115,22 @@ export function loadConfig(env: Env = process.env): ReportConfig {
     concurrency,
     requestTimeoutMs,
     ...(idempotencyTable ? { idempotencyTable } : {}),
+    ...(historyBucket ? { historyBucket } : {}),
   });
   checkRouteRecipients(config);
   return config;
+}
+
+// S3's bucket naming rules (general purpose buckets): 3-63 characters, lower case, digits, dots and
+// hyphens, a letter or digit at each end.
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function historyBucketFrom(env: Env): string | undefined {
+  const bucket = optional(env, 'HISTORY_BUCKET');
+  if (bucket !== undefined && !BUCKET_NAME.test(bucket)) {
+    throw new ConfigError(`HISTORY_BUCKET: "${bucket}" is not an S3 bucket name`);
+  }
+  return bucket;
 }
 
 /** A route mails only inside the allow-list, as synth checks (`routes[i].recipients`). */

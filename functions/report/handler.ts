@@ -12,13 +12,17 @@ import { createNamesCache, type NamesCache } from './adapters/names-cache';
 import { createSecretReader } from './adapters/secret-text';
 import { createSendOnce, type SendOnce } from './adapters/send-once';
 import { createUsageApi, type UsageApi, type UsageApiOptions } from './adapters/usage-api';
+import { type BackfillResult, backfillFromEvent } from './backfill';
 import type { DigestContent } from './channels/channel';
 import { loadConfig, type ReportConfig } from './config';
+import { isBackfillEvent } from './core/backfill-event';
 import { parseEvent } from './core/event';
 import { describeWindow } from './core/render';
 import type { ReportResult } from './core/report';
 import { deliverDigest } from './deliver';
 import { errorSummary, redactError } from './errors';
+import { type HistoryDayWriter, historyBucketOf, writeHistoryDay } from './history-day';
+import { loadHistory } from './history-module';
 import { cachedNames, listedNames, type ProjectNames } from './project-names';
 import { cachedSpendLimits, type ProjectSpendLimits, readSpendLimits } from './project-spend-limits';
 import { computeReport } from './run-report';
@@ -46,19 +50,25 @@ export interface HandlerDeps {
   readonly namesCache?: (tableName: string) => NamesCache;
   /** The projects' spend limits kept in the same table; without it every scheduled run reads them. */
   readonly limitsCache?: (tableName: string) => LimitsCache;
+  /** The history bucket's writer (loaded lazily); without it, HISTORY_BUCKET writes nothing. */
+  readonly historyStore?: (bucket: string) => Promise<HistoryDayWriter>;
   /** Epoch ms: the calendar clock that decides which day is "yesterday". */
   readonly now: () => number;
   /** Time kept back from the fetch for delivery; posts end AFTER_POSTS_MS before it runs out. @default SEND_RESERVE_MS */
   readonly sendReserveMs?: number;
 }
 
-export type ReportHandler = (event: unknown, context: Context) => Promise<ReportResult>;
+/** A backfill event answers with what it wrote; every other event with its report. */
+export interface ReportHandler {
+  (event: { readonly backfill: unknown }, context: Context): Promise<BackfillResult>;
+  (event: unknown, context: Context): Promise<ReportResult>;
+}
 
 /** Wires adapters to the core. Input is validated before any secret, API or SES call. */
 export function makeHandler(deps: HandlerDeps): ReportHandler {
   const { logger } = deps;
   const reserveMs = deps.sendReserveMs ?? SEND_RESERVE_MS;
-  return async (event, context) => {
+  return (async (event: unknown, context: Context): Promise<ReportResult | BackfillResult> => {
     const startedAt = performance.now();
     const elapsed = () => Math.round(performance.now() - startedAt);
     logger.addContext(context);
@@ -68,6 +78,9 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
     let spendLimits: ProjectSpendLimits | undefined;
     try {
       const config = deps.config();
+      if (isBackfillEvent(event)) {
+        return await backfillFromEvent(event, { config, deps, context, reserveMs });
+      }
       const request = parseEvent(event, {
         now: Math.floor(deps.now() / 1000),
         timeZone: config.timeZone,
@@ -134,6 +147,12 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
         },
       );
       const { result } = computed;
+      const historyBucket = historyBucketOf(request, config);
+      // Independent of delivery: started now, awaited once delivery settled (see below).
+      const historyWrite =
+        historyBucket && deps.historyStore
+          ? writeHistoryDay(deps.historyStore(historyBucket), request, computed, config.routes)
+          : undefined;
       logger.info('report computed', {
         total_sessions: result.total_sessions,
         total_cost_usd: result.total_cost_usd,
@@ -164,16 +183,32 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
         // Every post ends within the reserve, and before the function's own timeout.
         const postsDeadline =
           Date.now() + Math.min(reserveMs, context.getRemainingTimeInMillis()) - AFTER_POSTS_MS;
-        await deliverDigest(
-          request,
-          { content, forProjects: computed.forProjects },
-          config,
-          context,
-          deps,
-          sendOnce,
-          postsDeadline,
-        );
+        try {
+          await deliverDigest(
+            request,
+            { content, forProjects: computed.forProjects },
+            config,
+            context,
+            deps,
+            sendOnce,
+            postsDeadline,
+          );
+        } finally {
+          // A failed delivery fails the run with its own error; the history is still written first.
+          await historyWrite;
+        }
       }
+      const historyOutcome = await historyWrite;
+      if (historyOutcome?.error !== undefined) {
+        // Fails the run so Lambda retries it: the delivery records keep the digest from going
+        // twice, and the retry writes the same key again.
+        logger.error('history not written', {
+          bucket: historyBucket,
+          error: errorSummary(historyOutcome.error),
+        });
+        throw historyOutcome.error;
+      }
+      if (historyOutcome) logger.info('history written', { bucket: historyBucket });
       logger.info('report done', { duration_ms: elapsed() });
       return result;
     } catch (error) {
@@ -186,7 +221,7 @@ export function makeHandler(deps: HandlerDeps): ReportHandler {
       await projectNames?.settled();
       await spendLimits?.settled();
     }
-  };
+  }) as ReportHandler;
 }
 
 /** The production wiring: SDK clients built once per container, endpoints from the SDK's standard variables. */
@@ -203,6 +238,7 @@ export function defaultDeps(env: Record<string, string | undefined> = process.en
     return dynamodb;
   };
   const sendOnceByTable = new Map<string, SendOnce>();
+  const historyByBucket = new Map<string, Promise<HistoryDayWriter>>();
   return {
     config: () => {
       config ??= loadConfig(env);
@@ -224,6 +260,15 @@ export function defaultDeps(env: Record<string, string | undefined> = process.en
     },
     namesCache: (tableName) => createNamesCache({ tableName, client: client() }),
     limitsCache: (tableName) => createLimitsCache({ tableName, client: client() }),
+    historyStore: (bucket) => {
+      let store = historyByBucket.get(bucket);
+      // Stryker disable next-line ConditionalExpression: caches for warm starts; built afresh it behaves the same
+      if (!store) {
+        store = loadHistory().then(({ createHistoryStore }) => createHistoryStore({ bucket, credentials }));
+        historyByBucket.set(bucket, store);
+      }
+      return store;
+    },
     now: Date.now,
   };
 }

@@ -72,6 +72,20 @@ new UsageDigest(stack, 'D', { totally: 'wrong' });
 export const props: UsageDigestProps = { sender: 'a@example.com', recipients: ['b@example.com'] };
 `;
 
+/** A third file of the app: history on, so its synth builds the history writer from the package. */
+const HISTORY_APP = `import { App, Stack } from 'aws-cdk-lib';
+import { UsageDigest } from 'usage-digest';
+
+const app = new App();
+const stack = new Stack(app, 'History', { env: { account: '123456789012', region: 'eu-west-1' } });
+new UsageDigest(stack, 'Digest', {
+  sender: 'reports@example.com',
+  recipients: ['platform@example.com'],
+  history: { retentionDays: 365 },
+});
+app.synth();
+`;
+
 /**
  * Installs the packed tarball into `app` as npm would, offline, from this repository's installed
  * packages: the tarball unpacked in node_modules/usage-digest, its dependencies and peers (and the
@@ -150,6 +164,7 @@ describe('Package: packed, installed offline into a throwaway `cdk init` app', (
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(CDK_INIT_TSCONFIG, null, 2));
     writeFileSync(join(app, 'bin', 'app.ts'), readFileSync(join(ROOT, 'examples', 'another-cdk-app.ts')));
     writeFileSync(join(app, 'bin', 'wrong-props.ts'), WRONG_PROPS);
+    writeFileSync(join(app, 'bin', 'history-app.ts'), HISTORY_APP);
     await installOffline(app, tarball);
     manifest = readJson<PackageJson>(join(app, 'node_modules', 'usage-digest', 'package.json'));
   }, 240_000);
@@ -251,6 +266,18 @@ describe('Package: packed, installed offline into a throwaway `cdk init` app', (
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const example = readFileSync(join(ROOT, 'examples', 'another-cdk-app.ts'), 'utf8');
     expect(readme).toContain(example.split('\n').slice(1).join('\n').trim());
+  });
+
+  it('builds the history writer from the installed package, beside index.mjs', async () => {
+    // A CommonJS app requiring dist/index.cjs: the construct finds functions/ and esbuild from there.
+    const outdir = join(work, 'cdk.out.history');
+    await inApp(NODE_22, [join('build', 'bin', 'history-app.js')], { CDK_OUTDIR: outdir });
+    const assets = readdirSync(outdir).filter((name) => existsSync(join(outdir, name, 'index.mjs')));
+    expect(assets).toHaveLength(1);
+    const asset = join(outdir, assets[0] as string);
+    expect(readdirSync(asset).sort()).toEqual(['history', 'index.mjs']);
+    expect(readdirSync(join(asset, 'history')).sort()).toEqual(['index.js', 'package.json']);
+    expect(readFileSync(join(asset, 'index.mjs'), 'utf8')).toContain('import("./history/index.js")');
   });
 
   it('has the usage-digest command, compiled: `npx usage-digest --help` with no tsx installed', async () => {

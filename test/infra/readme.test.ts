@@ -151,8 +151,10 @@ describe("README: the operator's path", () => {
 });
 
 describe('README: five minutes to read', () => {
-  it('stays under 12,500 bytes; the reference lives in docs/', () => {
-    expect(Buffer.byteLength(README)).toBeLessThanOrEqual(12_500);
+  // Issue 19 asked for about 12 KB; issue 22 asks the README itself for four ready Athena queries
+  // (about 2 KB, kept only there so the test that runs them reads the same text).
+  it('stays under 14,500 bytes; the reference lives in docs/', () => {
+    expect(Buffer.byteLength(README)).toBeLessThanOrEqual(14_500);
   });
 
   it('keeps the contract in the reference: every event field, result field and environment variable', () => {

@@ -306,6 +306,84 @@ describe('Function: loadSettings', () => {
     });
   });
 
+  describe('history', () => {
+    const PROPS: UsageDigestProps = { sender: FILE.sender, recipients: FILE.recipients, today: '2026-11-30' };
+
+    it('is off unless set', () => {
+      expect(fromFile(FILE)().history).toBeUndefined();
+      expect(settingsOfProps(PROPS).history).toBeUndefined();
+    });
+
+    it('reads the retention from the file, from -c as JSON or as a dotted key, and from props', () => {
+      expect(fromFile({ ...FILE, history: { retentionDays: 730 } })().history).toEqual({
+        retentionDays: 730,
+      });
+      expect(fromContext({ ...BASE, history: '{"retentionDays":400}' })().history).toEqual({
+        retentionDays: 400,
+      });
+      expect(fromContext({ ...BASE, 'history.retentionDays': '90' })().history).toEqual({
+        retentionDays: 90,
+      });
+      // A dotted key overrides that one key of the file's object.
+      expect(
+        fromFile({ ...FILE, history: { retentionDays: 730 } }, { 'history.retentionDays': '31' })().history,
+      ).toEqual({ retentionDays: 31 });
+      const settings = settingsOfProps({ ...PROPS, history: { retentionDays: 365 } });
+      expect(settings.history).toEqual({ retentionDays: 365 });
+      expect(propsOfSettings(settings).history).toEqual({ retentionDays: 365 });
+    });
+
+    it.each([
+      [
+        fromFile({ ...FILE, history: { retentionDays: 0 } }),
+        'setting "history.retentionDays" in usage-digest.config.json: must be a whole number of days, at least 1',
+      ],
+      [
+        fromFile({ ...FILE, history: { retentionDays: 1.5 } }),
+        'setting "history.retentionDays" in usage-digest.config.json: must be a whole number of days, at least 1',
+      ],
+      [
+        fromFile({ ...FILE, history: {} }),
+        'setting "history.retentionDays" in usage-digest.config.json: must be a whole number of days, at least 1',
+      ],
+      [
+        fromFile({ ...FILE, history: true }),
+        'setting "history" in usage-digest.config.json: must be an object of retentionDays',
+      ],
+      [
+        fromFile({ ...FILE, histroy: { retentionDays: 30 } }),
+        'unknown setting "histroy" in usage-digest.config.json: did you mean "history"?',
+      ],
+      [
+        fromFile({ ...FILE, history: { retentionDay: 30 } }),
+        'unknown setting "history.retentionDay" in usage-digest.config.json: did you mean "history.retentionDays"?',
+      ],
+      [
+        fromContext({ ...BASE, 'history.retentionDays': 'forever' }),
+        'setting "history.retentionDays" from -c history.retentionDays: must be a whole number of days',
+      ],
+      [
+        fromContext({ ...BASE, 'histroy.retentionDays': '30' }),
+        'unknown setting "histroy" from -c histroy.retentionDays: did you mean "history"?',
+      ],
+      [
+        fromContext({ ...BASE, 'history.retentionDay': '30' }),
+        'unknown setting "history.retentionDay" from -c history.retentionDay: did you mean "history.retentionDays"?',
+      ],
+      [
+        () => settingsOfProps({ ...PROPS, history: { retentionDay: 30 } } as unknown as UsageDigestProps),
+        'props.history.retentionDay is not a prop of UsageDigest: did you mean "retentionDays"?',
+      ],
+      [
+        () => settingsOfProps({ ...PROPS, history: { retentionDays: -1 } }),
+        'props.history.retentionDays: must be a whole number of days, at least 1',
+      ],
+    ])('refuses a bad history setting, naming the key (%#)', (load, message) => {
+      expect(load).toThrow(SettingsError);
+      expect(load).toThrow(message);
+    });
+  });
+
   describe('unknown keys, from every source', () => {
     it.each([
       [

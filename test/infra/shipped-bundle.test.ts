@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDayWindow } from '../../functions/report/core/local-time';
 import {
@@ -15,6 +17,7 @@ import {
   utcDay,
 } from '../support/harness';
 import { HoldingProxy } from '../support/holding-proxy';
+import { type LocalS3, startLocalS3 } from '../support/local-s3';
 import { LocalRuntimeApi } from '../support/runtime-api';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -32,7 +35,11 @@ const CONTEXT = [
   'recipients=ops@example.com,finance@example.com',
   '-c',
   'timezone=Europe/Berlin',
+  // The whole asset: the history writer ships beside index.mjs (a nested key, as a user types it).
+  '-c',
+  'history.retentionDays=30',
 ];
+const HISTORY_BUCKET = 'usage-digest-history';
 
 interface FunctionResource {
   Properties: { Handler: string; Runtime: string; Environment: { Variables: Record<string, unknown> } };
@@ -69,6 +76,7 @@ describe.runIf(RIC_BUILT)('The shipped bundle', () => {
   let environment: Record<string, string>;
   let fn: FunctionResource;
   let bundleDir: string;
+  let s3: LocalS3;
 
   /** Starts a runtime process polling `api`; extra variables override the template's. */
   function startRuntime(api: string, overrides: Record<string, string | undefined> = {}): RuntimeProcess {
@@ -90,8 +98,10 @@ describe.runIf(RIC_BUILT)('The shipped bundle', () => {
         AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/23/[$LATEST]local',
         AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         AWS_REGION: 'eu-west-1',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
+        // s3rver's one account; the other fakes take any key.
+        AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+        AWS_ENDPOINT_URL_S3: s3.url,
         AWS_ENDPOINT_URL_SES: process.env.AWS_ENDPOINT_URL_SES,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
         AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB,
@@ -130,12 +140,14 @@ describe.runIf(RIC_BUILT)('The shipped bundle', () => {
     bundleDir = join(outdir, fn.Metadata['aws:asset:path']);
 
     await harness.start();
+    s3 = await startLocalS3(HISTORY_BUCKET);
     runtimeApi = await runtime.start();
-    // The template's environment, with the table reference resolved to the local table.
+    // The template's environment, with the table and bucket references resolved to the local ones.
+    const local: Record<string, string> = { IDEMPOTENCY_TABLE, HISTORY_BUCKET };
     environment = Object.fromEntries(
       Object.entries(fn.Properties.Environment.Variables).map(([k, v]) => [
         k,
-        typeof v === 'string' ? v : IDEMPOTENCY_TABLE,
+        typeof v === 'string' ? v : (local[k] ?? `unresolved ${k}`),
       ]),
     );
     const main = startRuntime(runtimeApi);
@@ -146,13 +158,19 @@ describe.runIf(RIC_BUILT)('The shipped bundle', () => {
     for (const { child } of processes) child.kill('SIGKILL');
     await runtime.stop();
     await harness.stop();
+    await s3?.dispose();
     rmSync(outdir, { recursive: true, force: true });
   });
 
   it('is one minified ESM file for Node.js 22 holding only what a run calls', () => {
     expect(fn.Properties.Runtime).toBe('nodejs22.x');
     const bundle = readFileSync(join(bundleDir, 'index.mjs'), 'utf8');
-    expect(readdirSync(bundleDir)).toEqual(['index.mjs']);
+    // The history writer is a file of its own (ESM by its package.json), loaded by the runs that
+    // write history only; without the `history` setting it is not there (test/infra/history.test.ts).
+    expect(readdirSync(bundleDir).sort()).toEqual(['history', 'index.mjs']);
+    expect(readdirSync(join(bundleDir, 'history')).sort()).toEqual(['index.js', 'package.json']);
+    expect(bundle).toContain('import("./history/index.js")');
+    expect(bundle).not.toContain('PutObjectCommand');
     // Nothing Node.js would read before the first line runs, nor comments it would parse.
     expect(bundle).not.toContain('sourceMappingURL');
     expect(bundle).not.toMatch(/\/\*!|@license|@preserve/);
@@ -190,6 +208,33 @@ describe.runIf(RIC_BUILT)('The shipped bundle', () => {
     expect(emails.map((e) => e.subject)).toEqual([
       `Code interpreter sessions 2026-11-20 (Europe/Berlin): ${result.total_sessions.toLocaleString('en-US')} · ${usd(cost)}`,
     ]);
+  });
+
+  it("writes a scheduled daily digest's day to S3 as Parquet, through the history module beside index.mjs", async () => {
+    // Scheduled at 07:00 Berlin on the 25th: the digest of the 24th.
+    const outcome = await runtime.invoke({ time: '2026-11-25T06:00:00Z' });
+    expect(outcome.ok).toBe(true);
+    const client = new S3Client({ endpoint: s3.url, region: 'eu-west-1', credentials: s3.credentials });
+    try {
+      const listed = await client.send(
+        new ListObjectsV2Command({ Bucket: HISTORY_BUCKET, Prefix: 'daily/' }),
+      );
+      expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['daily/date=2026-11-24/part-0.parquet']);
+      const object = await client.send(
+        new GetObjectCommand({ Bucket: HISTORY_BUCKET, Key: 'daily/date=2026-11-24/part-0.parquet' }),
+      );
+      const bytes = (await object.Body?.transformToByteArray()) as Uint8Array;
+      const rows = (await parquetReadObjects({
+        file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+      })) as { time_zone: string; num_sessions: bigint }[];
+      const day = localDayWindow('2026-11-24', 'Europe/Berlin');
+      expect(rows.every((r) => r.time_zone === 'Europe/Berlin')).toBe(true);
+      expect(rows.reduce((sum, r) => sum + Number(r.num_sessions), 0)).toBe(
+        expectedTotal(day.start, day.end),
+      );
+    } finally {
+      client.destroy();
+    }
   });
 
   it('answers bad input with a named error and mails nothing', async () => {

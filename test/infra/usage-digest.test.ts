@@ -47,6 +47,7 @@ const EVERYTHING: UsageDigestProps = {
   createSenderIdentity: true,
   sesSandbox: true,
   allowedRecipientDomains: ['example.com', 'partner.example'],
+  history: { retentionDays: 730 },
   today: '2026-11-30',
 };
 
@@ -173,6 +174,8 @@ describe('Construct: UsageDigest in a bare stack, configured with everything', (
     expect(ids(digest.alarmTopic)).toMatch(/^DigestAlarmTopic/);
     expect(ids(digest.failureQueue)).toMatch(/^DigestFailureQueue/);
     expect(ids(digest.scheduleDeadLetterQueue)).toMatch(/^DigestScheduleDeadLetterQueue/);
+    expect(digest.history && ids(digest.history.bucket)).toMatch(/^DigestHistoryBucket/);
+    expect(digest.history?.workGroup.name).toBe('bare_digest');
     expect(digest.schedules.map((s) => s.scheduleExpression)).toEqual([
       'cron(0 6 * * ? *)',
       'cron(0 6 ? * MON *)',

@@ -572,3 +572,52 @@ describe('CLI: usage-digest', () => {
     await expect(fetch(`${baseUrl}/organization/projects`)).rejects.toThrow();
   }, 60_000);
 });
+
+describe('CLI: usage-digest backfill (arguments; the writes are in backfill.test.ts)', () => {
+  it('documents every option in backfill --help, and the report help names the command', async () => {
+    const run = await report(['backfill', '--help']);
+    expect(run.code).toBe(0);
+    for (const flag of [
+      '--from',
+      '--to',
+      '--bucket',
+      '--overwrite',
+      '--timezone',
+      '--config',
+      '--secret-id',
+    ]) {
+      expect(run.stdout).toContain(flag);
+    }
+    expect((await report(['--help'])).stdout).toMatch(/^ {2}backfill +fill the history bucket/m);
+  });
+
+  it.each([
+    [
+      ['--from', '2026-01-01', '--bucket', 'b', '--overwrit'],
+      'unknown option --overwrit (did you mean --overwrite?)',
+    ],
+    [['--from', '2026-01-01', '--bukcet', 'b'], 'unknown option --bukcet (did you mean --bucket?)'],
+    [['--bucket', 'b'], '--from is required'],
+    [['--from', '2026-01-01'], '--bucket is required'],
+    [['--from', '2026-01-01', '--to', '2999-01-01', '--bucket', 'b'], '--to: is after today'],
+    [
+      ['--from', '2026-01-01T12:00', '--bucket', 'b', '--tz', 'UTC'],
+      '--from: must be a local midnight in UTC',
+    ],
+    [['--from', '2026-02-01', '--to', '2026-01-01', '--bucket', 'b'], '--to: must be after --from'],
+    [
+      ['--from', '2020-01-01', '--to', '2026-01-01', '--bucket', 'b'],
+      '--to: the range is 2192 days, more than 1096',
+    ],
+    [
+      ['--from', '2026-01-01', '--bucket', 'b', '--timezone', 'CET'],
+      '--timezone: "CET" is not an IANA time zone',
+    ],
+  ])('exits 2 on backfill %j, before any request', async (args, message) => {
+    const { code, stderr } = await report(['backfill', ...args]);
+    expect(stderr).toContain(message);
+    expect(stderr).toMatch(/\(see usage-digest backfill --help\)\n$/);
+    expect(code).toBe(2);
+    expect(harness.usageApi.requests).toHaveLength(0);
+  });
+});
