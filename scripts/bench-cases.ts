@@ -128,6 +128,11 @@ export const BENCH_CASES: readonly BenchCase[] = [
     event: { time: dailyRunAt, digest: 'monthly' },
     timeZone: 'America/New_York',
   },
+  {
+    name: 'monthly run, Asia/Kolkata (+ the month before)',
+    event: { time: dailyRunAt, digest: 'monthly' },
+    timeZone: 'Asia/Kolkata',
+  },
 ];
 
 /** One client's run of a case: requests sent, in how many waves, how long, and the total it got. */

@@ -244,6 +244,46 @@ describe('Function: fetchCostsAndSpend', () => {
     );
   });
 
+  it("takes a monthly digest's runway, inside its own cost window, from the report's query: no query by project", async () => {
+    // The month is the cost window and the runway (month to date, its last 7 days) alike.
+    answer = (url, res) =>
+      send(
+        res,
+        200,
+        shape(url) === 'project_id+line_item 0..2 '
+          ? page([
+              bucket(START, [row('p1', 1), row('p1', 9, 'gpt-4.1, input'), row('p2', 3, 'gpt-4.1, input')]),
+              bucket(START + DAY, [row('p1', 2), row(null, 0.5)]),
+            ])
+          : page([]),
+      );
+    const { codeInterpreter, spend } = await fetchCostsAndSpend(http(), {
+      costWindow: WINDOW,
+      runwayWindow: WINDOW,
+    });
+    expect(seen.map(shape).sort()).toEqual(['line_item 0..2 ', 'project_id+line_item 0..2 ']);
+    expect(codeInterpreter).toEqual(
+      new Map<string | null, number>([
+        ['p1', 3],
+        [null, 0.5],
+      ]),
+    );
+    // Each project's total of every line, per day, as the query by project alone would give it.
+    expect(spend.total).toEqual(
+      new Map<string | null, unknown>([
+        [
+          'p1',
+          [
+            { date: D0, usd: 10 },
+            { date: D1, usd: 2 },
+          ],
+        ],
+        ['p2', [{ date: D0, usd: 3 }]],
+        [null, [{ date: D1, usd: 0.5 }]],
+      ]),
+    );
+  });
+
   it("asks for the routes' projects among those the report covers, and none when no route has one", async () => {
     answer = (_, res) => send(res, 200, page([]));
     await fetchCostsAndSpend(http(), {

@@ -200,8 +200,23 @@ export async function fetchCostsAndSpend(http: OpenAiHttp, query: SpendQuery): P
     }
   };
   const ids = projectIds ? { projectIds } : {};
-  fetchAll(costWindow, report, { groupBy: ['project_id', 'line_item'], ...ids });
-  fetchAll(runwayWindow, total, { groupBy: ['project_id'], keepLine: () => true, ...ids });
+  if (runwayWindow.start >= costWindow.start && runwayWindow.end <= costWindow.end) {
+    // A monthly digest's runway (the month to date, its last 7 days) lies inside its own cost
+    // window: the report's query, grouped by project and line item, already holds each project's
+    // total of every line, so it feeds both and the runway's query by project is not sent.
+    const inRunway = (bucket: CostBucket) =>
+      bucket.start_time >= runwayWindow.start && bucket.end_time <= runwayWindow.end;
+    const both: CostSink = {
+      addPage(buckets) {
+        report.addPage(buckets);
+        total.addPage(buckets.filter(inRunway));
+      },
+    };
+    fetchAll(costWindow, both, { groupBy: ['project_id', 'line_item'], keepLine: () => true, ...ids });
+  } else {
+    fetchAll(costWindow, report, { groupBy: ['project_id', 'line_item'], ...ids });
+    fetchAll(runwayWindow, total, { groupBy: ['project_id'], keepLine: () => true, ...ids });
+  }
   fetchAll(lineWindow, codeInterpreter, { groupBy: ['line_item'], ...ids });
   const covered = projectIds ? new Set(projectIds) : undefined;
   for (const route of query.routes ?? []) {
