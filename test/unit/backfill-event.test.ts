@@ -47,7 +47,34 @@ describe('Function: parseBackfillEvent', () => {
     ).toMatchObject({ from: '2026-03-29', to: '2026-03-30' });
   });
 
+  it('takes days up to today, the last one ended, and a range of exactly the longest allowed', () => {
+    // Act: 5 December has not ended in Berlin, so the 4th is the last day written.
+    const upToToday = parseBackfillEvent(
+      { backfill: { start_time: '2026-12-04', end_time: '2026-12-05' } },
+      BERLIN,
+    );
+    const longest = parseBackfillEvent(
+      { backfill: { start_time: addDays('2026-12-05', -MAX_BACKFILL_DAYS), end_time: '2026-12-05' } },
+      BERLIN,
+    );
+    // Assess
+    expect(datesOf(upToToday)).toEqual(['2026-12-04']);
+    expect(longest).toEqual({ from: '2023-12-05', to: '2026-12-05', timeZone: 'Europe/Berlin' });
+    expect(datesOf(longest)).toHaveLength(MAX_BACKFILL_DAYS);
+  });
+
   it.each([
+    [undefined, /^backfill: is required$/],
+    [{}, /^backfill: is required$/],
+    [{ start_time: '2026-01-01', end_time: '2026-02-01' }, /^backfill: is required$/],
+    [
+      { backfill: { start_time: '2026-01-01', end_time: '2026-01-01' } },
+      /^backfill\.end_time: must be after backfill\.start_time/,
+    ],
+    [
+      { backfill: { start_time: '2023-12-04', end_time: '2026-12-05' } },
+      new RegExp(`^backfill\\.end_time: the range is 1097 days, more than ${MAX_BACKFILL_DAYS}; split it`),
+    ],
     [{ backfill: { end_time: '2026-02-01' } }, /^backfill\.start_time: is required/],
     [{ backfill: { start_time: '2026-01-01' } }, /^backfill\.end_time: is required/],
     [{ backfill: { start_time: 'yesterday', end_time: '2026-02-01' } }, /^backfill\.start_time: /],
@@ -97,6 +124,8 @@ describe('Function: parseBackfillEvent', () => {
     expect(isBackfillEvent({ backfill: {} })).toBe(true);
     expect(isBackfillEvent({ start_time: '2026-01-01' })).toBe(false);
     expect(isBackfillEvent(null)).toBe(false);
+    expect(isBackfillEvent(undefined)).toBe(false);
+    expect(isBackfillEvent(42)).toBe(false);
     expect(isBackfillEvent('backfill')).toBe(false);
   });
 });

@@ -100,6 +100,31 @@ describe('Function: buildDigestChart', () => {
     expect(chart.projects.get('a')).toEqual([17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
   });
 
+  it('ends with the report day even when given days after it, sparkline and all', () => {
+    const chart = buildDigestChart({ ...daily, period: { from: 29, to: 30 } });
+    expect(chart.days).toHaveLength(30);
+    expect(chart.days.at(-1)).toEqual({ date: '2026-11-21', sessions: 31, cost_usd: 0 });
+    expect(chart.sparkline).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 30, 31]);
+    expect(chart.projects.get('a')).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+  });
+
+  it('a day past the fetched spend has unknown cost, not zero', () => {
+    const chart = buildDigestChart({
+      ...daily,
+      cost: { window: utcDays('2026-10-25', '2026-11-21'), rows: [{ date: '2026-11-21', usd: 0.5 }] },
+    });
+    expect(chart.days.slice(-2)).toEqual([
+      { date: '2026-11-21', sessions: 31, cost_usd: 0.5 },
+      { date: '2026-11-22', sessions: 32, cost_usd: null },
+    ]);
+  });
+
+  it('a day the totals do not reach is a zero bar', () => {
+    const chart = buildDigestChart({ ...daily, dayTotals: totals.slice(0, 30) });
+    expect(chart.days.at(-1)).toEqual({ date: '2026-11-22', sessions: 0, cost_usd: 1.75 });
+    expect(chart.sparkline.at(-1)).toBe(0);
+  });
+
   it('without spend, every cost is unknown', () => {
     expect(buildDigestChart({ ...daily, cost: null }).days[0]?.cost_usd).toBeNull();
   });
@@ -118,7 +143,8 @@ describe('Function: buildDigestChart', () => {
     expect(chart.previous?.map((d) => d.date)).toEqual(week.slice(0, 7));
     expect(chart.days.map((d) => d.date)).toEqual(week.slice(7));
     expect(chart.days.map((d) => d.sessions)).toEqual([7, 8, 9, 0, 11, 12, 13]);
-    expect(chart.mean_7d).toBeUndefined();
+    // No reference line: the chart has no mean at all, not an undefined one.
+    expect(chart).not.toHaveProperty('mean_7d');
     expect(chart.sparkline).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 11, 12, 13]);
   });
 });

@@ -98,6 +98,69 @@ describe('Function: historyRows', () => {
     expect(rows.reduce((sum, r) => sum + (r.total_cost_usd ?? 0), 0)).toBe(7.5);
   });
 
+  it('orders the billed-only rows by spend, most first, then by id with unattributed last', () => {
+    const rows = historyRows({
+      result: result({ projects: [{ project_id: 'proj_a', num_sessions: 4, cost_usd: 3 }] }),
+      timeZone: 'Europe/Berlin',
+      date: '2026-11-22',
+      totalCostByProject: new Map<string | null, number>([
+        [null, 2],
+        ['proj_e', 2],
+        ['proj_z', 0.75],
+        ['proj_d', 2],
+        ['proj_a', 5],
+        ['proj_f', 2],
+      ]),
+      routes,
+    });
+    expect(rows.map((r) => [r.project_id, r.num_sessions, r.total_cost_usd, r.routes])).toEqual([
+      ['proj_a', 4, 5, ['research', 'alpha-team']],
+      ['proj_d', 0, 2, []],
+      ['proj_e', 0, 2, []],
+      ['proj_f', 0, 2, []],
+      [null, 0, 2, []],
+      ['proj_z', 0, 0.75, []],
+    ]);
+  });
+
+  it('compares ids as text: unattributed spend stays last beside an id that reads as a number', () => {
+    const billedOnly = (totals: [string | null, number][]) =>
+      historyRows({
+        result: result({ projects: [], unusual: [] }),
+        timeZone: 'UTC',
+        date: '2026-11-22',
+        totalCostByProject: new Map(totals),
+        routes: [],
+      }).map((r) => r.project_id);
+    expect(
+      billedOnly([
+        ['7', 1],
+        [null, 1],
+      ]),
+    ).toEqual(['7', null]);
+    expect(
+      billedOnly([
+        [null, 1],
+        ['7', 1],
+      ]),
+    ).toEqual(['7', null]);
+  });
+
+  it('gives no unusual reason to any row of a report that judged none (weekly, monthly)', () => {
+    const rows = historyRows({
+      result: result({ unusual: undefined }),
+      timeZone: 'Europe/Berlin',
+      date: '2026-11-22',
+      totalCostByProject: null,
+      routes,
+    });
+    expect(rows.map((r) => [r.project_id, r.unusual_reason])).toEqual([
+      ['proj_a', null],
+      ['proj_b', null],
+      [null, null],
+    ]);
+  });
+
   it('leaves both costs null when the report could not read them', () => {
     const rows = historyRows({
       result: result({

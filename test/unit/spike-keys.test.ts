@@ -64,6 +64,21 @@ describe('Function: spikeKeysOf', () => {
     ]);
   });
 
+  it('orders keys of equal cost by id, whatever order the costs came in', () => {
+    const costs = new Map<string | null, number>([
+      ['k3', 2],
+      ['k2', 2],
+      ['k9', 0.5],
+      ['k1', 2],
+    ]);
+    expect(spikeKeysOf(costs, listing).map((key) => [key.api_key_id, key.cost_usd])).toEqual([
+      ['k1', 2],
+      ['k2', 2],
+      ['k3', 2],
+      ['k9', 0.5],
+    ]);
+  });
+
   it('leaves out cost tied to no key, and keys without a positive cost', () => {
     const costs = new Map<string | null, number>([
       [null, 5],

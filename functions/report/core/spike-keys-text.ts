@@ -35,7 +35,13 @@ const AS_TEXT: KeyTextParts = { name: (n) => `"${n}"`, value: (v) => v, owner: (
 export function keyShares(unusual: UnusualProject): KeyShare[] {
   const keys = [...(unusual.keys ?? [])].sort((a, b) => b.cost_usd - a.cost_usd);
   const keysTotal = keys.reduce((sum, k) => sum + k.cost_usd, 0);
-  const total = unusual.cost_usd !== null && unusual.cost_usd > 0 ? unusual.cost_usd : keysTotal;
+  const total =
+    // Stryker disable ConditionalExpression: null > 0 is false, so the null test (for TypeScript) changes nothing
+    unusual.cost_usd !== null &&
+    // Stryker restore ConditionalExpression
+    unusual.cost_usd > 0
+      ? unusual.cost_usd
+      : keysTotal;
   return keys.slice(0, SPIKE_KEYS_SHOWN).map((k) => ({
     share: total > 0 ? percent(k.cost_usd / total) : formatUsd(k.cost_usd),
     api_key_id: neutralizeText(k.api_key_id),
