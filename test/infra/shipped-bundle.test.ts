@@ -99,9 +99,7 @@ describe.runIf(RIC_BUILT)('The shipped bundle', () => {
         AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         AWS_REGION: 'eu-west-1',
         // s3rver's one account; the other fakes take any key.
-        AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-        AWS_ENDPOINT_URL_S3: s3.url,
+        ...s3.env,
         AWS_ENDPOINT_URL_SES: process.env.AWS_ENDPOINT_URL_SES,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
         AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB,

@@ -53,9 +53,7 @@ beforeAll(async () => {
   await harness.start();
   s3 = await startLocalS3(BUCKET);
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: s3.url,
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    ...s3.env,
   });
   client = new S3Client({ maxAttempts: 1 });
   await client.send(new CreateBucketCommand({ Bucket: DAILY_BUCKET }));
@@ -121,6 +119,16 @@ interface Run {
   stderr: string;
 }
 
+/** A user's shell for the command: the admin key, the fake API, and a region and account for s3rver. */
+const cliEnv = (): Record<string, string | undefined> => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  OPENAI_ADMIN_KEY: ADMIN_KEY,
+  OPENAI_BASE_URL: harness.usageApi.baseUrl,
+  AWS_REGION: 'eu-west-1',
+  ...s3.env,
+});
+
 /** `usage-digest backfill ARGS` as a user runs it from source, against the fake API and s3rver. */
 function backfill(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const cli = [
@@ -135,17 +143,7 @@ function backfill(args: string[], env: Record<string, string | undefined> = {}):
       [...cli, ...args],
       {
         cwd: ROOT,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          OPENAI_ADMIN_KEY: ADMIN_KEY,
-          OPENAI_BASE_URL: harness.usageApi.baseUrl,
-          AWS_REGION: 'eu-west-1',
-          AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-          AWS_ENDPOINT_URL_S3: s3.url,
-          ...env,
-        },
+        env: { ...cliEnv(), ...env },
       },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
@@ -351,16 +349,7 @@ describe('Backfill: usage-digest backfill', () => {
           ['-qec', command, '/dev/null'],
           {
             cwd: ROOT,
-            env: {
-              PATH: process.env.PATH,
-              HOME: process.env.HOME,
-              OPENAI_ADMIN_KEY: ADMIN_KEY,
-              OPENAI_BASE_URL: harness.usageApi.baseUrl,
-              AWS_REGION: 'eu-west-1',
-              AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-              AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-              AWS_ENDPOINT_URL_S3: s3.url,
-            },
+            env: cliEnv(),
           },
           (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }),
         ),

@@ -24,9 +24,7 @@ beforeAll(async () => {
   // The function's own S3 client finds s3rver through the SDK's standard endpoint variable; the
   // other local services take any key, s3rver only its own.
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: s3.url,
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    ...s3.env,
   });
   client = new S3Client({ maxAttempts: 1 });
 });

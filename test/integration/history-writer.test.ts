@@ -56,10 +56,8 @@ describe('Module: history writer', () => {
     s3 = await startLocalS3(BUCKET);
     // The store's own client finds the server through the SDK's standard endpoint variable.
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL_S3: s3.url,
+      ...s3.env,
       AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
     });
     client = new S3Client({});
   });

@@ -12,6 +12,12 @@ export interface LocalS3 {
   readonly bucket: string;
   /** The one account s3rver knows: it refuses any other access key. */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** The SDK's standard variables that point a client at it: its endpoint and its one account. */
+  readonly env: {
+    readonly AWS_ENDPOINT_URL_S3: string;
+    readonly AWS_ACCESS_KEY_ID: string;
+    readonly AWS_SECRET_ACCESS_KEY: string;
+  };
   /** Stops the server; `start` serves the same objects on the same port again. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -53,6 +59,11 @@ export async function startLocalS3(bucket: string): Promise<LocalS3> {
     url: `http://127.0.0.1:${port}`,
     bucket,
     credentials: S3RVER_CREDENTIALS,
+    env: {
+      AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    },
     async stop() {
       await stopServer(child);
       child = undefined;
